@@ -1,0 +1,14 @@
+"""Azure Functions (Python v2 programming model) entry point: registers every Blueprint.
+
+Keep this import light and free of I/O: an exception here makes the real host register zero
+functions, and everything imported here is paid on every cold start.
+"""
+
+import azure.functions as func
+
+from functions.items import bp as items_blueprint
+from functions.lists import bp as lists_blueprint
+
+app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
+app.register_functions(lists_blueprint)
+app.register_functions(items_blueprint)

@@ -1,0 +1,111 @@
+"""Todo items: /lists/{listId}/items, /items/{itemId} and /items/state/{state}."""
+
+import azure.functions as func
+
+from shared.http import ApiCall, api_handler, method_not_allowed
+from shared.models import TodoItemPatch, TodoItemWrite, sent_fields
+from shared.service import MAX_BATCH_IDS, get_service
+
+bp = func.Blueprint()
+AUTH = func.AuthLevel.FUNCTION
+ITEMS = "lists/{listId}/items"
+ITEM = "lists/{listId}/items/{itemId}"
+BY_STATE = "lists/{listId}/items/state/{state}"
+
+
+@bp.function_name("list_items")
+@bp.route(route=ITEMS, methods=["GET", "HEAD"], auth_level=AUTH)
+@api_handler
+async def list_items(call: ApiCall) -> func.HttpResponse:
+    list_id = call.path_id("listId")
+    scope = f"items/{list_id}"
+    page_request = call.page_request(scope)
+    page = await get_service().list_items(
+        call.owner, list_id, None, page_request.after, page_request.top, page_request.skip
+    )
+    return call.collection(page, scope, f"/lists/{list_id}/items", page_request)
+
+
+@bp.function_name("create_item")
+@bp.route(route=ITEMS, methods=["POST"], auth_level=AUTH)
+@api_handler
+async def create_item(call: ApiCall) -> func.HttpResponse:
+    list_id = call.path_id("listId")
+    data = call.json_body(TodoItemWrite)
+    created = await get_service().create_item(call.owner, list_id, data, call.idempotency())
+    item = created.value
+    return call.resource(item, 201, f"/lists/{list_id}/items/{item.id}", created.replayed)
+
+
+@bp.function_name("get_item")
+@bp.route(route=ITEM, methods=["GET", "HEAD"], auth_level=AUTH)
+@api_handler
+async def get_item(call: ApiCall) -> func.HttpResponse:
+    item = await get_service().get_item(call.owner, call.path_id("listId"), call.path_id("itemId"))
+    return call.resource(item)
+
+
+@bp.function_name("replace_item")
+@bp.route(route=ITEM, methods=["PUT"], auth_level=AUTH)
+@api_handler
+async def replace_item(call: ApiCall) -> func.HttpResponse:
+    list_id, item_id = call.path_id("listId"), call.path_id("itemId")
+    data = call.json_body(TodoItemWrite)
+    return call.resource(await get_service().replace_item(call.owner, list_id, item_id, data, call.expectation()))
+
+
+@bp.function_name("update_item")
+@bp.route(route=ITEM, methods=["PATCH"], auth_level=AUTH)
+@api_handler
+async def update_item(call: ApiCall) -> func.HttpResponse:
+    list_id, item_id = call.path_id("listId"), call.path_id("itemId")
+    changes = sent_fields(call.merge_patch(TodoItemPatch))
+    return call.resource(await get_service().update_item(call.owner, list_id, item_id, changes, call.expectation()))
+
+
+@bp.function_name("delete_item")
+@bp.route(route=ITEM, methods=["DELETE"], auth_level=AUTH)
+@api_handler
+async def delete_item(call: ApiCall) -> func.HttpResponse:
+    await get_service().delete_item(call.owner, call.path_id("listId"), call.path_id("itemId"), call.expectation())
+    return call.no_content()
+
+
+@bp.function_name("list_items_by_state")
+@bp.route(route=BY_STATE, methods=["GET", "HEAD"], auth_level=AUTH)
+@api_handler
+async def list_items_by_state(call: ApiCall) -> func.HttpResponse:
+    list_id, state = call.path_id("listId"), call.path_state()
+    scope = f"items/{list_id}/state/{state.value}"
+    page_request = call.page_request(scope)
+    page = await get_service().list_items(
+        call.owner, list_id, state, page_request.after, page_request.top, page_request.skip
+    )
+    return call.collection(page, scope, f"/lists/{list_id}/items/state/{state.value}", page_request)
+
+
+@bp.function_name("set_items_state")
+@bp.route(route=BY_STATE, methods=["PUT"], auth_level=AUTH)
+@api_handler
+async def set_items_state(call: ApiCall) -> func.HttpResponse:
+    list_id, state = call.path_id("listId"), call.path_state()
+    item_ids = call.json_id_list(MAX_BATCH_IDS)
+    items = await get_service().set_items_state(call.owner, list_id, state, item_ids)
+    return call.values(items)
+
+
+bp.function_name("items_other_methods")(
+    bp.route(route=ITEMS, methods=["PUT", "PATCH", "DELETE", "OPTIONS"], auth_level=AUTH)(
+        method_not_allowed(["GET", "HEAD", "POST"])
+    )
+)
+bp.function_name("item_other_methods")(
+    bp.route(route=ITEM, methods=["POST", "OPTIONS"], auth_level=AUTH)(
+        method_not_allowed(["GET", "HEAD", "PUT", "PATCH", "DELETE"])
+    )
+)
+bp.function_name("items_by_state_other_methods")(
+    bp.route(route=BY_STATE, methods=["POST", "PATCH", "DELETE", "OPTIONS"], auth_level=AUTH)(
+        method_not_allowed(["GET", "HEAD", "PUT"])
+    )
+)

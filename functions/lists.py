@@ -1,0 +1,75 @@
+"""Todo lists: /lists and /lists/{listId}. Each function parses, calls the service, shapes."""
+
+import azure.functions as func
+
+from shared.http import ApiCall, api_handler, method_not_allowed
+from shared.models import TodoListPatch, TodoListWrite, sent_fields
+from shared.service import get_service
+
+bp = func.Blueprint()
+AUTH = func.AuthLevel.FUNCTION
+LISTS = "lists"
+LIST = "lists/{listId}"
+
+
+@bp.function_name("list_lists")
+@bp.route(route=LISTS, methods=["GET", "HEAD"], auth_level=AUTH)
+@api_handler
+async def list_lists(call: ApiCall) -> func.HttpResponse:
+    page_request = call.page_request("lists")
+    page = await get_service().list_lists(call.owner, page_request.after, page_request.top, page_request.skip)
+    return call.collection(page, "lists", "/lists", page_request)
+
+
+@bp.function_name("create_list")
+@bp.route(route=LISTS, methods=["POST"], auth_level=AUTH)
+@api_handler
+async def create_list(call: ApiCall) -> func.HttpResponse:
+    data = call.json_body(TodoListWrite)
+    created = await get_service().create_list(call.owner, data, call.idempotency())
+    return call.resource(created.value, 201, f"/lists/{created.value.id}", created.replayed)
+
+
+@bp.function_name("get_list")
+@bp.route(route=LIST, methods=["GET", "HEAD"], auth_level=AUTH)
+@api_handler
+async def get_list(call: ApiCall) -> func.HttpResponse:
+    return call.resource(await get_service().get_list(call.owner, call.path_id("listId")))
+
+
+@bp.function_name("replace_list")
+@bp.route(route=LIST, methods=["PUT"], auth_level=AUTH)
+@api_handler
+async def replace_list(call: ApiCall) -> func.HttpResponse:
+    list_id = call.path_id("listId")
+    data = call.json_body(TodoListWrite)
+    return call.resource(await get_service().replace_list(call.owner, list_id, data, call.expectation()))
+
+
+@bp.function_name("update_list")
+@bp.route(route=LIST, methods=["PATCH"], auth_level=AUTH)
+@api_handler
+async def update_list(call: ApiCall) -> func.HttpResponse:
+    list_id = call.path_id("listId")
+    changes = sent_fields(call.merge_patch(TodoListPatch))
+    return call.resource(await get_service().update_list(call.owner, list_id, changes, call.expectation()))
+
+
+@bp.function_name("delete_list")
+@bp.route(route=LIST, methods=["DELETE"], auth_level=AUTH)
+@api_handler
+async def delete_list(call: ApiCall) -> func.HttpResponse:
+    await get_service().delete_list(call.owner, call.path_id("listId"), call.expectation())
+    return call.no_content()
+
+
+bp.function_name("lists_other_methods")(
+    bp.route(route=LISTS, methods=["PUT", "PATCH", "DELETE", "OPTIONS"], auth_level=AUTH)(
+        method_not_allowed(["GET", "HEAD", "POST"])
+    )
+)
+bp.function_name("list_other_methods")(
+    bp.route(route=LIST, methods=["POST", "OPTIONS"], auth_level=AUTH)(
+        method_not_allowed(["GET", "HEAD", "PUT", "PATCH", "DELETE"])
+    )
+)

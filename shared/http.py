@@ -1,0 +1,386 @@
+"""HTTP semantics of the API, in one place: request parsing, validators and conditional
+requests, problem details (RFC 9457), paging links, caching headers, request ids and logging.
+
+Per-verb functions are written as `async def handler(call: ApiCall) -> func.HttpResponse` and
+wrapped with @api_handler, which gives the Functions worker the signature it requires
+(`req: func.HttpRequest`) and turns every failure into a problem response.
+"""
+
+import asyncio
+import hashlib
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
+from urllib.parse import urlencode, urlsplit
+
+import azure.functions as func
+from pydantic import BaseModel, ValidationError
+
+from shared.conditional import if_match_versions, none_match, strong_etag
+from shared.config import OWNER_HEADER, Settings, get_settings
+from shared.errors import (
+    IdempotencyKeyReused,
+    NotFound,
+    PreconditionFailed,
+    StorageUnavailable,
+    TodoError,
+    UnknownItems,
+)
+from shared.ids import is_valid_id
+from shared.models import ItemState
+from shared.pagination import (
+    DEFAULT_TOP,
+    MAX_SKIP,
+    MAX_TOP,
+    InvalidCursor,
+    PageRequest,
+    decode_cursor,
+    encode_cursor,
+)
+from shared.repositories import Page
+from shared.service import Expectation, IdempotencyRequest
+from shared.storage import start_round_trip_count
+
+logger = logging.getLogger("todo.api")
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+PROBLEM_JSON = "application/problem+json"
+JSON = "application/json"
+MERGE_PATCH_JSON = "application/merge-patch+json"
+CACHE_READ = "private, no-cache"  # private data; reuse only after revalidating the ETag
+CACHE_NONE = "no-store"  # writes and errors are never stored
+RETRY_AFTER_SECONDS = 2
+EXPOSED_HEADERS = "ETag, Location, Link, Retry-After, X-Request-Id, Idempotent-Replayed"
+_OWNER = re.compile(r"^[A-Za-z0-9._@:-]{1,128}$")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+_PROBLEM_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    412: "Precondition Failed",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+class HttpProblem(Exception):
+    """A request the API refuses before reaching the service (bad header, body, query...)."""
+
+    def __init__(self, status: int, kind: str, detail: str, **extensions: Any) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.kind = kind
+        self.detail = detail
+        self.extensions = extensions
+        self.headers: dict[str, str] = {}
+
+
+_DOMAIN_STATUS: dict[type[TodoError], tuple[int, str]] = {
+    NotFound: (404, "not-found"),
+    PreconditionFailed: (412, "precondition-failed"),
+    UnknownItems: (422, "unknown-items"),
+    IdempotencyKeyReused: (422, "idempotency-key-reused"),
+    StorageUnavailable: (503, "storage-unavailable"),
+}
+
+
+def problem_type(kind: str) -> str:
+    return f"urn:problem-type:todo-api:{kind}"
+
+
+class ApiCall:
+    """One request, with the parsing rules every verb shares."""
+
+    def __init__(self, req: func.HttpRequest, settings: Settings, request_id: str) -> None:
+        self.req = req
+        self.settings = settings
+        self.request_id = request_id
+        self.method = req.method.upper()
+        self.owner = self._owner()
+
+    # Identity -----------------------------------------------------------------------------
+
+    def _owner(self) -> str:
+        value = self.req.headers.get(OWNER_HEADER)
+        if value is None:
+            if self.settings.owner_header_required:
+                raise HttpProblem(401, "unauthenticated", f"the gateway did not identify the caller ({OWNER_HEADER})")
+            return self.settings.default_owner
+        if not _OWNER.fullmatch(value):
+            raise HttpProblem(400, "invalid-owner", f"{OWNER_HEADER} must be 1-128 letters, digits or ._@:-")
+        return value
+
+    # Path and query -----------------------------------------------------------------------
+
+    def path_id(self, name: str) -> str:
+        value = self.req.route_params.get(name, "")
+        if not is_valid_id(value):
+            raise HttpProblem(400, "invalid-id", f"{name} must be 32 lowercase hexadecimal characters", parameter=name)
+        return value
+
+    def path_state(self) -> ItemState:
+        value = self.req.route_params.get("state", "")
+        try:
+            return ItemState(value)
+        except ValueError:
+            allowed = ", ".join(s.value for s in ItemState)
+            raise HttpProblem(400, "invalid-state", f"state must be one of: {allowed}", parameter="state") from None
+
+    def _int_param(self, name: str, default: int, low: int, high: int) -> int:
+        raw = self.req.params.get(name)
+        if raw is None or raw == "":
+            return default
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 7 or not low <= int(raw) <= high:
+            raise HttpProblem(400, "invalid-query", f"{name} must be an integer from {low} to {high}", parameter=name)
+        return int(raw)
+
+    def page_request(self, scope: str) -> PageRequest:
+        top = self._int_param("top", DEFAULT_TOP, 1, MAX_TOP)
+        skip = self._int_param("skip", 0, 0, MAX_SKIP)
+        cursor = self.req.params.get("cursor")
+        after = None
+        if cursor:
+            try:
+                after = decode_cursor(self.settings.cursor_key, self._cursor_scope(scope), cursor)
+            except InvalidCursor as exc:
+                raise HttpProblem(400, "invalid-cursor", str(exc), parameter="cursor") from None
+        return PageRequest(top=top, skip=skip, after=after)
+
+    def _cursor_scope(self, scope: str) -> str:
+        return f"{self.owner}\n{scope}"
+
+    # Headers ------------------------------------------------------------------------------
+
+    def expectation(self) -> Expectation:
+        parsed = if_match_versions(self.req.headers.get("If-Match"))
+        if parsed is None:
+            return Expectation()
+        star, versions = parsed
+        return Expectation(versions=versions, any_version=star)
+
+    def idempotency(self) -> IdempotencyRequest | None:
+        key = self.req.headers.get("Idempotency-Key")
+        if key is None:
+            return None
+        if not _IDEMPOTENCY_KEY.fullmatch(key):
+            raise HttpProblem(400, "invalid-idempotency-key", "Idempotency-Key must be 1-255 visible ASCII characters")
+        route = urlsplit(self.req.url).path.lower()
+        fingerprint = hashlib.sha256(f"{self.method} {route}\n".encode() + (self.req.get_body() or b"")).hexdigest()
+        return IdempotencyRequest(key=key, fingerprint=fingerprint)
+
+    # Bodies -------------------------------------------------------------------------------
+
+    def _body(self, media_types: Iterable[str]) -> bytes:
+        body = self.req.get_body() or b""
+        limit = self.settings.max_body_bytes
+        declared = self.req.headers.get("Content-Length")
+        if len(body) > limit or (declared and declared.isdigit() and int(declared) > limit):
+            raise HttpProblem(413, "body-too-large", f"the body must be at most {limit} bytes", maxBytes=limit)
+        content_type = (self.req.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        allowed = tuple(media_types)
+        if content_type not in allowed:
+            raise HttpProblem(415, "unsupported-media-type", f"send the body as {' or '.join(allowed)}", accepted=list(allowed))
+        return body
+
+    def json_body(self, model: type[ModelT], media_types: Iterable[str] = (JSON,)) -> ModelT:
+        body = self._body(media_types)
+        try:
+            return model.model_validate_json(body)
+        except ValidationError as exc:
+            raise _validation_problem(exc) from None
+
+    def merge_patch(self, model: type[ModelT]) -> ModelT:
+        return self.json_body(model, (MERGE_PATCH_JSON, JSON))
+
+    def json_id_list(self, max_ids: int) -> list[str]:
+        body = self._body((JSON,))
+        try:
+            value = json.loads(body)
+        except (ValueError, RecursionError):
+            raise HttpProblem(400, "malformed-json", "the body is not valid JSON") from None
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise HttpProblem(422, "validation-failed", "the body must be a JSON array of item ids",
+                              errors=[{"field": "", "message": "expected an array of strings"}])
+        if not 1 <= len(value) <= max_ids:
+            raise HttpProblem(422, "validation-failed", f"send from 1 to {max_ids} item ids",
+                              errors=[{"field": "", "message": f"expected 1 to {max_ids} ids"}])
+        bad = [i for i, v in enumerate(value) if not is_valid_id(v)]
+        if bad:
+            raise HttpProblem(422, "validation-failed", "item ids must be 32 lowercase hexadecimal characters",
+                              errors=[{"field": f"/{i}", "message": "not a valid id"} for i in bad[:20]])
+        return value
+
+    # URLs ---------------------------------------------------------------------------------
+
+    def base_url(self) -> str:
+        """Absolute base of the API as the client sees it (the gateway's when behind APIM)."""
+        if self.settings.public_base_url:
+            return self.settings.public_base_url
+        parts = urlsplit(self.req.url)
+        proto = self.req.headers.get("X-Forwarded-Proto") or parts.scheme
+        host = self.req.headers.get("X-Forwarded-Host") or parts.netloc
+        return f"{proto}://{host}/api"
+
+    # Responses ----------------------------------------------------------------------------
+
+    def resource(self, value: Any, status: int = 200, location: str | None = None,
+                 replayed: bool = False) -> func.HttpResponse:
+        body = value.to_json()
+        etag = strong_etag(value.version())
+        headers = {"ETag": etag, "Cache-Control": CACHE_READ if self.method in ("GET", "HEAD") else CACHE_NONE}
+        if location:
+            headers["Location"] = self.base_url() + location
+        if replayed:
+            headers["Idempotent-Replayed"] = "true"
+        return self._representation(body, etag, headers, status)
+
+    def collection(self, page: Page[Any], scope: str, path: str, page_request: PageRequest) -> func.HttpResponse:
+        body = b"[" + b",".join(v.to_json() for v in page.values) + b"]"
+        etag = strong_etag(hashlib.blake2b(body, digest_size=12).hexdigest())
+        headers = {"ETag": etag, "Cache-Control": CACHE_READ}
+        if page.has_more and page.values:
+            cursor = encode_cursor(self.settings.cursor_key, self._cursor_scope(scope), page.values[-1].id)
+            query = urlencode({"top": page_request.top, "cursor": cursor})
+            headers["Link"] = f'<{self.base_url()}{path}?{query}>; rel="next"'
+        return self._representation(body, etag, headers, 200)
+
+    def _representation(self, body: bytes, etag: str, headers: dict[str, str], status: int) -> func.HttpResponse:
+        headers["Vary"] = OWNER_HEADER
+        if self.method in ("GET", "HEAD") and none_match(self.req.headers.get("If-None-Match"), etag):
+            # RFC 9110 15.4.5: a 304 repeats the validators and caching headers of the 200.
+            return func.HttpResponse(status_code=304, headers=headers)
+        return func.HttpResponse(body=body, status_code=status, headers=headers, mimetype=JSON)
+
+    def values(self, values: Iterable[Any]) -> func.HttpResponse:
+        """The result of a batch write: a JSON array, never stored by caches."""
+        body = b"[" + b",".join(v.to_json() for v in values) + b"]"
+        return func.HttpResponse(body=body, status_code=200, headers={"Cache-Control": CACHE_NONE}, mimetype=JSON)
+
+    def no_content(self) -> func.HttpResponse:
+        return func.HttpResponse(status_code=204, headers={"Cache-Control": CACHE_NONE})
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    return "/" + "/".join(str(part) for part in loc) if loc else ""
+
+
+def _validation_problem(exc: ValidationError) -> HttpProblem:
+    errors = exc.errors(include_url=False, include_input=False)
+    if any(e["type"] == "json_invalid" for e in errors):
+        return HttpProblem(400, "malformed-json", "the body is not valid JSON (UTF-8)")
+    if any(e["type"] == "model_type" for e in errors):
+        return HttpProblem(422, "validation-failed", "the body must be a JSON object",
+                           errors=[{"field": "", "message": "expected a JSON object"}])
+    fields = [{"field": _field_path(e["loc"]), "message": e["msg"]} for e in errors[:50]]
+    names = ", ".join(sorted({f["field"] or "(body)" for f in fields}))
+    return HttpProblem(422, "validation-failed", f"invalid or unknown fields: {names}", errors=fields)
+
+
+def problem_response(status: int, kind: str, detail: str, extensions: dict[str, Any] | None = None,
+                     headers: dict[str, str] | None = None) -> func.HttpResponse:
+    document = {"type": problem_type(kind), "title": _PROBLEM_TITLES.get(status, "Error"), "status": status,
+                "detail": detail, **(extensions or {})}
+    all_headers = {"Cache-Control": CACHE_NONE, **(headers or {})}
+    if status == 503:
+        all_headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return func.HttpResponse(body=json.dumps(document), status_code=status, headers=all_headers,
+                             mimetype=PROBLEM_JSON)
+
+
+def method_not_allowed(allowed: Iterable[str]) -> Callable[[func.HttpRequest], Awaitable[func.HttpResponse]]:
+    """A function owning every method a route does not serve: 405 with Allow (the real host
+    would answer 404), and OPTIONS answered with Allow."""
+    allow = ", ".join([*allowed, "OPTIONS"])
+
+    async def handler(call: ApiCall) -> func.HttpResponse:
+        if call.method == "OPTIONS":
+            return func.HttpResponse(status_code=204, headers={"Allow": allow, "Cache-Control": CACHE_NONE})
+        raise _MethodNotAllowed(allow)
+
+    return api_handler(handler, needs_owner=False)
+
+
+class _MethodNotAllowed(HttpProblem):
+    def __init__(self, allow: str) -> None:
+        super().__init__(405, "method-not-allowed", f"this resource supports {allow}")
+        self.headers = {"Allow": allow}
+
+
+def _request_id(req: func.HttpRequest) -> str:
+    given = req.headers.get("X-Request-Id")
+    if given and _REQUEST_ID.fullmatch(given):
+        return given
+    trace = _TRACEPARENT.fullmatch((req.headers.get("traceparent") or "").strip().lower())
+    if trace and trace.group(1) != "0" * 32:
+        return trace.group(1)
+    return uuid.uuid4().hex  # a malformed traceparent starts a new trace, never an error
+
+
+def api_handler(handler: Callable[[ApiCall], Awaitable[func.HttpResponse]],
+                needs_owner: bool = True) -> Callable[[func.HttpRequest], Awaitable[func.HttpResponse]]:
+    """Wrap a per-verb handler: parse identity, enforce the deadline, map errors, add headers."""
+
+    async def function(req: func.HttpRequest) -> func.HttpResponse:
+        started = time.perf_counter()
+        settings = get_settings()
+        request_id = _request_id(req)
+        counter = start_round_trip_count()
+        try:
+            call = ApiCall(req, settings, request_id) if needs_owner else _ownerless_call(req, settings, request_id)
+            response = await asyncio.wait_for(handler(call), timeout=settings.storage_timeout_seconds)
+        except HttpProblem as exc:
+            response = problem_response(exc.status, exc.kind, exc.detail, exc.extensions, exc.headers)
+        except TodoError as exc:
+            status, kind = _DOMAIN_STATUS.get(type(exc), (500, "internal-error"))
+            response = problem_response(status, kind, exc.detail, exc.extensions)
+        except (asyncio.TimeoutError, TimeoutError):
+            response = problem_response(503, "storage-unavailable", "storage did not answer in time")
+        except Exception:
+            logger.exception("unhandled error", extra={"request_id": request_id})
+            response = problem_response(500, "internal-error", "an unexpected error occurred; it has been logged",
+                                        {"requestId": request_id})
+        response = _finish(req, response, request_id)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        if settings.server_timing:
+            response.headers["Server-Timing"] = f'app;dur={elapsed_ms:.1f}, storage;desc="{counter.count} calls"'
+        logger.info(json.dumps({
+            "event": "request", "requestId": request_id, "method": req.method, "url": urlsplit(req.url).path,
+            "status": response.status_code, "durationMs": round(elapsed_ms, 2), "storageCalls": counter.count,
+        }))
+        return response
+
+    function.__name__ = getattr(handler, "__name__", "handler")
+    function.__qualname__ = function.__name__
+    function.__doc__ = handler.__doc__
+    # The worker reads these annotations to bind the trigger: they must be real objects.
+    function.__annotations__ = {"req": func.HttpRequest, "return": func.HttpResponse}
+    return function
+
+
+def _ownerless_call(req: func.HttpRequest, settings: Settings, request_id: str) -> ApiCall:
+    call = ApiCall.__new__(ApiCall)
+    call.req, call.settings, call.request_id, call.method = req, settings, request_id, req.method.upper()
+    call.owner = settings.default_owner
+    return call
+
+
+def _finish(req: func.HttpRequest, response: func.HttpResponse, request_id: str) -> func.HttpResponse:
+    response.headers["X-Request-Id"] = request_id
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+    if req.method.upper() == "HEAD" and response.get_body():
+        # HEAD answers like GET without the content (RFC 9110 9.3.2).
+        return func.HttpResponse(status_code=response.status_code, headers=dict(response.headers),
+                                 mimetype=response.mimetype)
+    return response

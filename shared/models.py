@@ -1,0 +1,135 @@
+"""Resource models: the JSON contract (camelCase) and the rules each field must satisfy.
+
+One family per resource: a public representation, a write model for POST/PUT and a patch model
+for JSON Merge Patch. Read-only fields are accepted and ignored on writes because clients often
+send back the representation they received; any other unknown field is rejected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic.alias_generators import to_camel
+
+NAME_MAX = 256
+DESCRIPTION_MAX = 4000
+READ_ONLY_FIELDS = frozenset({"id", "listId", "createdDate", "updatedDate"})
+
+
+def _as_utc(value: datetime) -> datetime:
+    # A date without an offset is read as UTC; every stored date is UTC.
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _no_control_characters(value: str) -> str:
+    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+Name = Annotated[
+    str, Field(min_length=1, max_length=NAME_MAX), AfterValidator(_no_control_characters)
+]
+Description = Annotated[
+    str, Field(max_length=DESCRIPTION_MAX), AfterValidator(_no_control_characters)
+]
+
+
+class ItemState(StrEnum):
+    TODO = "todo"
+    IN_PROGRESS = "inprogress"
+    DONE = "done"
+
+
+class _Camel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+
+    def to_json(self) -> bytes:
+        return self.model_dump_json(by_alias=True).encode()
+
+    def version(self) -> str:
+        """A strong version of the representation: it changes whenever its bytes change."""
+        return hashlib.blake2b(self.to_json(), digest_size=12).hexdigest()
+
+
+class _Write(BaseModel):
+    """Base of request bodies: strict types, unknown fields rejected, read-only ones ignored."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=False, extra="forbid", strict=True
+    )
+    id: Any = Field(default=None, exclude=True)
+    created_date: Any = Field(default=None, exclude=True)
+    updated_date: Any = Field(default=None, exclude=True)
+
+
+class TodoList(_Camel):
+    id: str
+    name: str
+    description: str | None = None
+    created_date: datetime
+    updated_date: datetime
+
+
+class TodoListWrite(_Write):
+    name: Name
+    description: Description | None = None
+
+
+class _Patch(_Write):
+    """A merge patch may remove optional fields with null, never required ones."""
+
+    @model_validator(mode="after")
+    def _required_fields_not_null(self) -> _Patch:
+        for field in ("name", "state"):
+            if field in self.model_fields_set and getattr(self, field, "") is None:
+                raise ValueError(f"{to_camel(field)} cannot be null")
+        return self
+
+
+class TodoListPatch(_Patch):
+    name: Name | None = None
+    description: Description | None = None
+
+
+class TodoItem(_Camel):
+    id: str
+    list_id: str
+    name: str
+    description: str | None = None
+    state: ItemState = ItemState.TODO
+    due_date: datetime | None = None
+    completed_date: datetime | None = None
+    created_date: datetime
+    updated_date: datetime
+
+
+class TodoItemWrite(_Write):
+    list_id: Any = Field(default=None, exclude=True)
+    name: Name
+    description: Description | None = None
+    state: ItemState = ItemState.TODO
+    due_date: UtcDatetime | None = None
+    completed_date: UtcDatetime | None = None
+
+
+class TodoItemPatch(_Patch):
+    list_id: Any = Field(default=None, exclude=True)
+    name: Name | None = None
+    description: Description | None = None
+    state: ItemState | None = None
+    due_date: UtcDatetime | None = None
+    completed_date: UtcDatetime | None = None
+
+
+def sent_fields(patch: BaseModel) -> dict[str, Any]:
+    """The fields a merge patch actually carried, nulls included (RFC 7396: null removes)."""
+    ignored = {"id", "list_id", "created_date", "updated_date"}
+    return {name: getattr(patch, name) for name in patch.model_fields_set if name not in ignored}

@@ -1,0 +1,360 @@
+"""Table Storage repositories: the only code that knows entity shapes, keys and queries.
+
+Layout (one table, one partition per owner):
+    PartitionKey = owner
+    RowKey       = "L|{listId}"            a list
+                   "I|{listId}|{itemId}"   an item of that list
+                   "K|{sha256(key)}"       an idempotency record
+Listing an owner's lists or one list's items is a range query inside one partition, so no
+query ever reads another owner's or another list's rows. Keeping a list and its items in one
+partition lets every item write run in a transaction that also touches the list entity: the
+write fails atomically when the list is gone, so a concurrent list delete can never leave an
+orphan item behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from azure.core import MatchConditions
+from azure.core.exceptions import ResourceModifiedError, ResourceNotFoundError
+from azure.data.tables import TableTransactionError, UpdateMode
+
+from shared.errors import NotFound
+from shared.models import ItemState, TodoItem, TodoList
+from shared.storage import get_table, translate_storage_errors
+
+T = TypeVar("T")
+BATCH_LIMIT = 100  # Table Storage: at most 100 operations per transaction
+PAGE_LIMIT = 1000  # Table Storage: at most 1,000 entities per query page
+
+
+class VersionConflict(Exception):
+    """The entity changed since it was read (storage ETag mismatch)."""
+
+
+class IdempotencyRecordExists(Exception):
+    """An idempotency record with this key already exists for the owner."""
+
+
+@dataclass(frozen=True)
+class Stored(Generic[T]):
+    """A resource as read from storage, with the storage ETag needed for conditional writes."""
+
+    value: T
+    etag: str
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    key: str
+    fingerprint: str
+    resource_json: str
+    created: datetime
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    values: list[T]
+    has_more: bool
+
+
+def _list_key(list_id: str) -> str:
+    return f"L|{list_id}"
+
+
+def _item_prefix(list_id: str) -> str:
+    return f"I|{list_id}|"
+
+
+def _item_key(list_id: str, item_id: str) -> str:
+    return f"I|{list_id}|{item_id}"
+
+
+def _idempotency_key(key: str) -> str:
+    return "K|" + hashlib.sha256(key.encode()).hexdigest()
+
+
+def _list_entity(owner: str, todo_list: TodoList) -> dict[str, Any]:
+    entity: dict[str, Any] = {
+        "PartitionKey": owner,
+        "RowKey": _list_key(todo_list.id),
+        "Name": todo_list.name,
+        "CreatedDate": todo_list.created_date,
+        "UpdatedDate": todo_list.updated_date,
+    }
+    if todo_list.description is not None:
+        entity["Description"] = todo_list.description
+    return entity
+
+
+def _list_from_entity(entity: dict[str, Any]) -> TodoList:
+    return TodoList(
+        id=entity["RowKey"][2:],
+        name=entity["Name"],
+        description=entity.get("Description"),
+        created_date=entity["CreatedDate"],
+        updated_date=entity["UpdatedDate"],
+    )
+
+
+def _item_entity(owner: str, item: TodoItem) -> dict[str, Any]:
+    entity: dict[str, Any] = {
+        "PartitionKey": owner,
+        "RowKey": _item_key(item.list_id, item.id),
+        "Name": item.name,
+        "State": item.state.value,
+        "CreatedDate": item.created_date,
+        "UpdatedDate": item.updated_date,
+    }
+    optional = {
+        "Description": item.description,
+        "DueDate": item.due_date,
+        "CompletedDate": item.completed_date,
+    }
+    entity.update({name: value for name, value in optional.items() if value is not None})
+    return entity
+
+
+def _item_from_entity(entity: dict[str, Any]) -> TodoItem:
+    _, list_id, item_id = entity["RowKey"].split("|")
+    return TodoItem(
+        id=item_id,
+        list_id=list_id,
+        name=entity["Name"],
+        description=entity.get("Description"),
+        state=ItemState(entity["State"]),
+        due_date=entity.get("DueDate"),
+        completed_date=entity.get("CompletedDate"),
+        created_date=entity["CreatedDate"],
+        updated_date=entity["UpdatedDate"],
+    )
+
+
+def _idempotency_entity(owner: str, record: IdempotencyRecord) -> dict[str, Any]:
+    return {
+        "PartitionKey": owner,
+        "RowKey": _idempotency_key(record.key),
+        "Fingerprint": record.fingerprint,
+        "Resource": record.resource_json,
+        "CreatedDate": record.created,
+    }
+
+
+def _touch_list(owner: str, list_id: str) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """A transaction step that fails (404) unless the list still exists; it changes no field."""
+    return ("update", {"PartitionKey": owner, "RowKey": _list_key(list_id)}, {"mode": UpdateMode.MERGE})
+
+
+def _conditional(etag: str) -> dict[str, Any]:
+    return {"etag": etag, "match_condition": MatchConditions.IfNotModified}
+
+
+async def _get(owner: str, row_key: str) -> dict[str, Any] | None:
+    table = await get_table()
+    async with translate_storage_errors():
+        try:
+            entity = await table.get_entity(owner, row_key)
+        except ResourceNotFoundError:
+            return None
+    return dict(entity, _etag=entity.metadata["etag"])
+
+
+async def _range(
+    owner: str, prefix: str, after: str | None, limit: int, skip: int, extra_filter: str = "",
+    parameters: dict[str, Any] | None = None,
+) -> tuple[list[dict[str, Any]], bool]:
+    """Rows whose key starts with prefix, in key order, after the cursor; reads one extra row
+    to learn whether more exist. skip is served by reading past rows (Table has no offset)."""
+    table = await get_table()
+    query = "PartitionKey eq @pk and RowKey gt @low and RowKey lt @high" + extra_filter
+    params = {"pk": owner, "low": prefix + (after or ""), "high": prefix + "~", **(parameters or {})}
+    wanted = skip + limit + 1
+    rows: list[dict[str, Any]] = []
+    async with translate_storage_errors():
+        pager = table.query_entities(
+            query, parameters=params, results_per_page=min(wanted, PAGE_LIMIT)
+        )
+        async for entity in pager:
+            rows.append(entity)
+            if len(rows) >= wanted:
+                break
+    rows = rows[skip:]
+    return rows[:limit], len(rows) > limit
+
+
+async def _submit(operations: Sequence[tuple[Any, ...]]) -> None:
+    table = await get_table()
+    async with translate_storage_errors():
+        await table.submit_transaction(operations)  # type: ignore[arg-type]
+
+
+class IdempotencyRepository:
+    async def get(self, owner: str, key: str) -> IdempotencyRecord | None:
+        entity = await _get(owner, _idempotency_key(key))
+        if entity is None:
+            return None
+        return IdempotencyRecord(
+            key=key,
+            fingerprint=entity["Fingerprint"],
+            resource_json=entity["Resource"],
+            created=entity["CreatedDate"],
+        )
+
+    async def remove(self, owner: str, key: str) -> None:
+        table = await get_table()
+        async with translate_storage_errors():
+            await table.delete_entity(owner, _idempotency_key(key))
+
+
+def _raise_for_transaction(exc: TableTransactionError, idempotent: bool, index_of_record: int) -> None:
+    status = exc.status_code
+    if status == 404:
+        raise NotFound("the list does not exist") from exc
+    if status == 412:
+        raise VersionConflict() from exc
+    if status == 409 and idempotent and exc.index == index_of_record:
+        raise IdempotencyRecordExists() from exc
+    raise exc
+
+
+class ListRepository:
+    async def add(self, owner: str, todo_list: TodoList, record: IdempotencyRecord | None) -> None:
+        table = await get_table()
+        entity = _list_entity(owner, todo_list)
+        if record is None:
+            async with translate_storage_errors():
+                await table.create_entity(entity)
+            return
+        try:
+            await _submit([("create", entity), ("create", _idempotency_entity(owner, record))])
+        except TableTransactionError as exc:
+            _raise_for_transaction(exc, True, 1)
+
+    async def get(self, owner: str, list_id: str) -> Stored[TodoList] | None:
+        entity = await _get(owner, _list_key(list_id))
+        return None if entity is None else Stored(_list_from_entity(entity), entity["_etag"])
+
+    async def replace(self, owner: str, todo_list: TodoList, etag: str) -> None:
+        table = await get_table()
+        async with translate_storage_errors():
+            try:
+                await table.update_entity(
+                    _list_entity(owner, todo_list), mode=UpdateMode.REPLACE, **_conditional(etag)
+                )
+            except ResourceModifiedError as exc:
+                raise VersionConflict() from exc
+            except ResourceNotFoundError as exc:
+                raise NotFound("the list does not exist") from exc
+
+    async def remove(self, owner: str, list_id: str, etag: str) -> None:
+        table = await get_table()
+        async with translate_storage_errors():
+            try:
+                await table.delete_entity(owner, _list_key(list_id), **_conditional(etag))
+            except ResourceModifiedError as exc:
+                raise VersionConflict() from exc
+
+    async def page(self, owner: str, after: str | None, limit: int, skip: int) -> Page[TodoList]:
+        rows, more = await _range(owner, "L|", after, limit, skip)
+        return Page([_list_from_entity(row) for row in rows], more)
+
+
+class ItemRepository:
+    async def add(self, owner: str, item: TodoItem, record: IdempotencyRecord | None) -> None:
+        operations: list[tuple[Any, ...]] = [
+            _touch_list(owner, item.list_id),
+            ("create", _item_entity(owner, item)),
+        ]
+        if record is not None:
+            operations.append(("create", _idempotency_entity(owner, record)))
+        try:
+            await _submit(operations)
+        except TableTransactionError as exc:
+            _raise_for_transaction(exc, record is not None, 2)
+
+    async def get(self, owner: str, list_id: str, item_id: str) -> Stored[TodoItem] | None:
+        entity = await _get(owner, _item_key(list_id, item_id))
+        return None if entity is None else Stored(_item_from_entity(entity), entity["_etag"])
+
+    async def replace_many(
+        self, owner: str, list_id: str, items: Sequence[Stored[TodoItem]], touch_list: bool
+    ) -> None:
+        """Replace items of one list atomically, each only if unchanged since it was read.
+
+        touch_list adds a step that requires the list to exist, so an item left behind by an
+        interrupted list delete cannot be edited (at most 99 items then, 100 otherwise)."""
+        operations: list[tuple[Any, ...]] = [_touch_list(owner, list_id)] if touch_list else []
+        for stored in items:
+            operations.append(
+                ("update", _item_entity(owner, stored.value), {"mode": UpdateMode.REPLACE, **_conditional(stored.etag)})
+            )
+        try:
+            await _submit(operations)
+        except TableTransactionError as exc:
+            _raise_for_transaction(exc, False, -1)
+
+    async def remove(self, owner: str, list_id: str, item_id: str, etag: str) -> None:
+        table = await get_table()
+        async with translate_storage_errors():
+            try:
+                await table.delete_entity(owner, _item_key(list_id, item_id), **_conditional(etag))
+            except ResourceModifiedError as exc:
+                raise VersionConflict() from exc
+
+    async def page(
+        self, owner: str, list_id: str, state: ItemState | None, after: str | None, limit: int, skip: int
+    ) -> Page[TodoItem]:
+        if state is None:
+            rows, more = await _range(owner, _item_prefix(list_id), after, limit, skip)
+        else:
+            rows, more = await _range(
+                owner, _item_prefix(list_id), after, limit, skip, " and State eq @state", {"state": state.value}
+            )
+        return Page([_item_from_entity(row) for row in rows], more)
+
+    async def remove_all(self, owner: str, list_id: str) -> int:
+        """Delete every item of a list in transactions of 100; safe to repeat after a failure."""
+        table = await get_table()
+        prefix = _item_prefix(list_id)
+        removed = 0
+        while True:
+            keys: list[str] = []
+            async with translate_storage_errors():
+                pager = table.query_entities(
+                    "PartitionKey eq @pk and RowKey gt @low and RowKey lt @high",
+                    parameters={"pk": owner, "low": prefix, "high": prefix + "~"},
+                    select=["RowKey"],
+                    results_per_page=PAGE_LIMIT,
+                )
+                async for entity in pager:
+                    keys.append(entity["RowKey"])
+                    if len(keys) >= PAGE_LIMIT:
+                        break
+            if not keys:
+                return removed
+            for start in range(0, len(keys), BATCH_LIMIT):
+                chunk = keys[start : start + BATCH_LIMIT]
+                try:
+                    await _submit([("delete", {"PartitionKey": owner, "RowKey": key}) for key in chunk])
+                except TableTransactionError as exc:
+                    if exc.status_code != 404:
+                        raise
+                    break  # a concurrent sweep removed some of these rows: query again
+                removed += len(chunk)
+
+
+__all__ = [
+    "IdempotencyRecord",
+    "IdempotencyRecordExists",
+    "IdempotencyRepository",
+    "ItemRepository",
+    "ListRepository",
+    "Page",
+    "Stored",
+    "VersionConflict",
+]

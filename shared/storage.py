@@ -1,0 +1,143 @@
+"""One async Table client per process, storage fault translation and round-trip counting.
+
+Why here: every repository shares the same client (connection pooling, one credential), and
+faults must surface to the HTTP layer as one domain error (503) whatever the SDK raised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from azure.core.exceptions import (
+    HttpResponseError,
+    ResourceExistsError,
+    ServiceRequestError,
+    ServiceResponseError,
+)
+from azure.data.tables.aio import TableClient, TableServiceClient
+
+from shared.config import Settings, get_settings
+from shared.errors import StorageUnavailable
+
+# Deliberate client settings: fail fast and let the caller retry (the API answers 503 with
+# Retry-After). Two SDK retries with short backoff absorb a transient blip; the connect and
+# read timeouts bound a hung storage endpoint; the endpoint wrapper adds an overall deadline.
+CLIENT_OPTIONS: dict[str, Any] = {
+    "retry_total": 2,
+    "retry_backoff_factor": 0.2,
+    "retry_backoff_max": 1,
+    "connection_timeout": 3,
+    "read_timeout": 5,
+}
+
+
+@dataclass
+class RoundTripCounter:
+    """Counts HTTP requests sent to storage for one API request (retries included)."""
+
+    count: int = 0
+
+
+_round_trips: contextvars.ContextVar[RoundTripCounter | None] = contextvars.ContextVar(
+    "storage_round_trips", default=None
+)
+
+
+def start_round_trip_count() -> RoundTripCounter:
+    counter = RoundTripCounter()
+    _round_trips.set(counter)
+    return counter
+
+
+def _count_request(_request: Any) -> None:
+    counter = _round_trips.get()
+    if counter is not None:
+        counter.count += 1
+
+
+class _ProcessTable:
+    """The table client of this process, bound to the event loop that created it."""
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._client: TableClient | None = None
+        self._ready: asyncio.Lock | None = None
+        self._created = False
+
+    async def get(self) -> TableClient:
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop:
+            self._loop = loop
+            self._client = _build_table_client(get_settings())
+            self._ready = asyncio.Lock()
+            self._created = False
+        if not self._created:
+            assert self._ready is not None
+            async with self._ready:
+                if not self._created:
+                    await _create_table_once(self._client)
+                    self._created = True
+        return self._client
+
+    def forget(self) -> None:
+        """Tests switch storage accounts between runs; production never calls this."""
+        self._client = None
+        self._loop = None
+
+
+def _build_table_client(settings: Settings) -> TableClient:
+    options = dict(CLIENT_OPTIONS, raw_request_hook=_count_request)
+    if settings.storage_connection_string:
+        service = TableServiceClient.from_connection_string(
+            settings.storage_connection_string, **options
+        )
+    elif settings.table_service_uri:
+        # Imported only on this path: azure-identity is a large import that local runs skip.
+        from azure.identity.aio import DefaultAzureCredential
+
+        credential = DefaultAzureCredential(
+            managed_identity_client_id=settings.managed_identity_client_id
+        )
+        service = TableServiceClient(
+            endpoint=settings.table_service_uri, credential=credential, **options
+        )
+    else:
+        raise StorageUnavailable("no storage connection is configured (TODO_STORAGE)")
+    return service.get_table_client(settings.table_name)
+
+
+async def _create_table_once(client: TableClient) -> None:
+    async with translate_storage_errors():
+        try:
+            await client.create_table()
+        except ResourceExistsError:
+            pass
+
+
+_process_table = _ProcessTable()
+
+
+async def get_table() -> TableClient:
+    return await _process_table.get()
+
+
+def forget_table_client() -> None:
+    _process_table.forget()
+
+
+@asynccontextmanager
+async def translate_storage_errors() -> AsyncIterator[None]:
+    """Turn transport failures, throttling and server errors into StorageUnavailable."""
+    try:
+        yield
+    except (ServiceRequestError, ServiceResponseError, asyncio.TimeoutError, OSError) as exc:
+        raise StorageUnavailable(type(exc).__name__) from exc
+    except HttpResponseError as exc:
+        if exc.status_code is None or exc.status_code >= 500 or exc.status_code in (408, 429):
+            raise StorageUnavailable(f"storage answered {exc.status_code}") from exc
+        raise
