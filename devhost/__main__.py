@@ -29,7 +29,9 @@ def main() -> None:
     config = host_config(project, settings)
     app = importlib.import_module("function_app").app
     host = LocalFunctionsHost(app, config)
-    print(f"devhost: {len(host.functions)} functions on http://{args.host}:{args.port}/{config.route_prefix}", flush=True)
+    print(
+        f"devhost: {len(host.functions)} functions on http://{args.host}:{args.port}/{config.route_prefix}", flush=True
+    )
     web.run_app(host.web_app(), host=args.host, port=args.port, print=None, access_log=None)
 
 

@@ -26,7 +26,6 @@ from typing import Any
 
 import azure.functions as func
 from aiohttp import web
-
 from azure.functions.decorators.http import HttpTrigger
 
 from devhost.routing import CompiledRoute, compile_route
@@ -97,11 +96,12 @@ def collect_functions(app: func.FunctionApp, route_prefix: str) -> list[HostedFu
         if not isinstance(trigger, HttpTrigger):
             continue
         methods = frozenset(str(getattr(m, "value", m)).upper() for m in (trigger.methods or ALL_METHODS))
-        template = trigger.route or function.get_function_name()
+        name = str(function.get_function_name() or function.get_user_function().__name__)
+        template = trigger.route or name
         handler = function.get_user_function()
         hosted.append(
             HostedFunction(
-                name=function.get_function_name(),
+                name=name,
                 route=compile_route(route_prefix, template),
                 methods=methods,
                 auth_level=trigger.auth_level or func.AuthLevel.FUNCTION,
@@ -136,8 +136,11 @@ class LocalFunctionsHost:
         return "*" in self.config.cors_origins or origin.rstrip("/") in self.config.cors_origins
 
     def _cors_headers(self, origin: str) -> dict[str, str]:
-        headers = {"Access-Control-Allow-Origin": origin if "*" not in self.config.cors_origins or
-                   self.config.cors_credentials else "*"}
+        headers = {
+            "Access-Control-Allow-Origin": origin
+            if "*" not in self.config.cors_origins or self.config.cors_credentials
+            else "*"
+        }
         if self.config.cors_credentials:
             headers["Access-Control-Allow-Credentials"] = "true"
         return headers
@@ -164,8 +167,8 @@ class LocalFunctionsHost:
         func_request = func.HttpRequest(
             method=request.method,
             url=str(request.url),
-            headers={k: ", ".join(request.headers.getall(k)) for k in request.headers.keys()},
-            params={k: request.query.getone(k) for k in request.query.keys()},
+            headers={k: ", ".join(request.headers.getall(k)) for k in request.headers},
+            params={k: request.query.getone(k) for k in request.query},
             route_params=route_params,
             body=body,
         )
@@ -183,9 +186,12 @@ class LocalFunctionsHost:
         if not cors:
             return web.Response(status=204, headers={"Vary": "Origin"})
         requested = request.headers.get("Access-Control-Request-Headers", "")
-        allowed_headers = ", ".join(dict.fromkeys(
-            [h.strip() for h in DEFAULT_ALLOWED_HEADERS.split(",")] + [h.strip() for h in requested.split(",") if h.strip()]
-        ))
+        allowed_headers = ", ".join(
+            dict.fromkeys(
+                [h.strip() for h in DEFAULT_ALLOWED_HEADERS.split(",")]
+                + [h.strip() for h in requested.split(",") if h.strip()]
+            )
+        )
         headers = {
             **cors,
             "Access-Control-Allow-Methods": "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS",

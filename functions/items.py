@@ -6,7 +6,7 @@ from shared.http import ApiCall, api_handler, method_not_allowed
 from shared.models import TodoItemPatch, TodoItemWrite, sent_fields
 from shared.service import MAX_BATCH_IDS, get_service
 
-bp = func.Blueprint()
+bp = func.Blueprint()  # type: ignore[no-untyped-call]
 AUTH = func.AuthLevel.FUNCTION
 ITEMS = "lists/{listId}/items"
 ITEM = "lists/{listId}/items/{itemId}"

@@ -6,7 +6,7 @@ from shared.http import ApiCall, api_handler, method_not_allowed
 from shared.models import TodoListPatch, TodoListWrite, sent_fields
 from shared.service import get_service
 
-bp = func.Blueprint()
+bp = func.Blueprint()  # type: ignore[no-untyped-call]
 AUTH = func.AuthLevel.FUNCTION
 LISTS = "lists"
 LIST = "lists/{listId}"

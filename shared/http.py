@@ -112,7 +112,7 @@ class ApiCall:
     # Identity -----------------------------------------------------------------------------
 
     def _owner(self) -> str:
-        value = self.req.headers.get(OWNER_HEADER)
+        value: str | None = self.req.headers.get(OWNER_HEADER)
         if value is None:
             if self.settings.owner_header_required:
                 raise HttpProblem(401, "unauthenticated", f"the gateway did not identify the caller ({OWNER_HEADER})")
@@ -124,7 +124,7 @@ class ApiCall:
     # Path and query -----------------------------------------------------------------------
 
     def path_id(self, name: str) -> str:
-        value = self.req.route_params.get(name, "")
+        value: str = self.req.route_params.get(name, "")
         if not is_valid_id(value):
             raise HttpProblem(400, "invalid-id", f"{name} must be 32 lowercase hexadecimal characters", parameter=name)
         return value
@@ -190,7 +190,9 @@ class ApiCall:
         content_type = (self.req.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         allowed = tuple(media_types)
         if content_type not in allowed:
-            raise HttpProblem(415, "unsupported-media-type", f"send the body as {' or '.join(allowed)}", accepted=list(allowed))
+            raise HttpProblem(
+                415, "unsupported-media-type", f"send the body as {' or '.join(allowed)}", accepted=list(allowed)
+            )
         return body
 
     def json_body(self, model: type[ModelT], media_types: Iterable[str] = (JSON,)) -> ModelT:
@@ -210,15 +212,27 @@ class ApiCall:
         except (ValueError, RecursionError):
             raise HttpProblem(400, "malformed-json", "the body is not valid JSON") from None
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise HttpProblem(422, "validation-failed", "the body must be a JSON array of item ids",
-                              errors=[{"field": "", "message": "expected an array of strings"}])
+            raise HttpProblem(
+                422,
+                "validation-failed",
+                "the body must be a JSON array of item ids",
+                errors=[{"field": "", "message": "expected an array of strings"}],
+            )
         if not 1 <= len(value) <= max_ids:
-            raise HttpProblem(422, "validation-failed", f"send from 1 to {max_ids} item ids",
-                              errors=[{"field": "", "message": f"expected 1 to {max_ids} ids"}])
+            raise HttpProblem(
+                422,
+                "validation-failed",
+                f"send from 1 to {max_ids} item ids",
+                errors=[{"field": "", "message": f"expected 1 to {max_ids} ids"}],
+            )
         bad = [i for i, v in enumerate(value) if not is_valid_id(v)]
         if bad:
-            raise HttpProblem(422, "validation-failed", "item ids must be 32 lowercase hexadecimal characters",
-                              errors=[{"field": f"/{i}", "message": "not a valid id"} for i in bad[:20]])
+            raise HttpProblem(
+                422,
+                "validation-failed",
+                "item ids must be 32 lowercase hexadecimal characters",
+                errors=[{"field": f"/{i}", "message": "not a valid id"} for i in bad[:20]],
+            )
         return value
 
     # URLs ---------------------------------------------------------------------------------
@@ -234,8 +248,9 @@ class ApiCall:
 
     # Responses ----------------------------------------------------------------------------
 
-    def resource(self, value: Any, status: int = 200, location: str | None = None,
-                 replayed: bool = False) -> func.HttpResponse:
+    def resource(
+        self, value: Any, status: int = 200, location: str | None = None, replayed: bool = False
+    ) -> func.HttpResponse:
         body = value.to_json()
         etag = strong_etag(value.version())
         headers = {"ETag": etag, "Cache-Control": CACHE_READ if self.method in ("GET", "HEAD") else CACHE_NONE}
@@ -280,22 +295,31 @@ def _validation_problem(exc: ValidationError) -> HttpProblem:
     if any(e["type"] == "json_invalid" for e in errors):
         return HttpProblem(400, "malformed-json", "the body is not valid JSON (UTF-8)")
     if any(e["type"] == "model_type" for e in errors):
-        return HttpProblem(422, "validation-failed", "the body must be a JSON object",
-                           errors=[{"field": "", "message": "expected a JSON object"}])
+        return HttpProblem(
+            422,
+            "validation-failed",
+            "the body must be a JSON object",
+            errors=[{"field": "", "message": "expected a JSON object"}],
+        )
     fields = [{"field": _field_path(e["loc"]), "message": e["msg"]} for e in errors[:50]]
     names = ", ".join(sorted({f["field"] or "(body)" for f in fields}))
     return HttpProblem(422, "validation-failed", f"invalid or unknown fields: {names}", errors=fields)
 
 
-def problem_response(status: int, kind: str, detail: str, extensions: dict[str, Any] | None = None,
-                     headers: dict[str, str] | None = None) -> func.HttpResponse:
-    document = {"type": problem_type(kind), "title": _PROBLEM_TITLES.get(status, "Error"), "status": status,
-                "detail": detail, **(extensions or {})}
+def problem_response(
+    status: int, kind: str, detail: str, extensions: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+) -> func.HttpResponse:
+    document = {
+        "type": problem_type(kind),
+        "title": _PROBLEM_TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        **(extensions or {}),
+    }
     all_headers = {"Cache-Control": CACHE_NONE, **(headers or {})}
     if status == 503:
         all_headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return func.HttpResponse(body=json.dumps(document), status_code=status, headers=all_headers,
-                             mimetype=PROBLEM_JSON)
+    return func.HttpResponse(body=json.dumps(document), status_code=status, headers=all_headers, mimetype=PROBLEM_JSON)
 
 
 def method_not_allowed(allowed: Iterable[str]) -> Callable[[func.HttpRequest], Awaitable[func.HttpResponse]]:
@@ -318,7 +342,7 @@ class _MethodNotAllowed(HttpProblem):
 
 
 def _request_id(req: func.HttpRequest) -> str:
-    given = req.headers.get("X-Request-Id")
+    given: str | None = req.headers.get("X-Request-Id")
     if given and _REQUEST_ID.fullmatch(given):
         return given
     trace = _TRACEPARENT.fullmatch((req.headers.get("traceparent") or "").strip().lower())
@@ -327,8 +351,9 @@ def _request_id(req: func.HttpRequest) -> str:
     return uuid.uuid4().hex  # a malformed traceparent starts a new trace, never an error
 
 
-def api_handler(handler: Callable[[ApiCall], Awaitable[func.HttpResponse]],
-                needs_owner: bool = True) -> Callable[[func.HttpRequest], Awaitable[func.HttpResponse]]:
+def api_handler(
+    handler: Callable[[ApiCall], Awaitable[func.HttpResponse]], needs_owner: bool = True
+) -> Callable[[func.HttpRequest], Awaitable[func.HttpResponse]]:
     """Wrap a per-verb handler: parse identity, enforce the deadline, map errors, add headers."""
 
     async def function(req: func.HttpRequest) -> func.HttpResponse:
@@ -344,20 +369,30 @@ def api_handler(handler: Callable[[ApiCall], Awaitable[func.HttpResponse]],
         except TodoError as exc:
             status, kind = _DOMAIN_STATUS.get(type(exc), (500, "internal-error"))
             response = problem_response(status, kind, exc.detail, exc.extensions)
-        except (asyncio.TimeoutError, TimeoutError):
+        except TimeoutError:
             response = problem_response(503, "storage-unavailable", "storage did not answer in time")
         except Exception:
             logger.exception("unhandled error", extra={"request_id": request_id})
-            response = problem_response(500, "internal-error", "an unexpected error occurred; it has been logged",
-                                        {"requestId": request_id})
+            response = problem_response(
+                500, "internal-error", "an unexpected error occurred; it has been logged", {"requestId": request_id}
+            )
         response = _finish(req, response, request_id)
         elapsed_ms = (time.perf_counter() - started) * 1000
         if settings.server_timing:
             response.headers["Server-Timing"] = f'app;dur={elapsed_ms:.1f}, storage;desc="{counter.count} calls"'
-        logger.info(json.dumps({
-            "event": "request", "requestId": request_id, "method": req.method, "url": urlsplit(req.url).path,
-            "status": response.status_code, "durationMs": round(elapsed_ms, 2), "storageCalls": counter.count,
-        }))
+        logger.info(
+            json.dumps(
+                {
+                    "event": "request",
+                    "requestId": request_id,
+                    "method": req.method,
+                    "url": urlsplit(req.url).path,
+                    "status": response.status_code,
+                    "durationMs": round(elapsed_ms, 2),
+                    "storageCalls": counter.count,
+                }
+            )
+        )
         return response
 
     function.__name__ = getattr(handler, "__name__", "handler")
@@ -381,6 +416,7 @@ def _finish(req: func.HttpRequest, response: func.HttpResponse, request_id: str)
     response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
     if req.method.upper() == "HEAD" and response.get_body():
         # HEAD answers like GET without the content (RFC 9110 9.3.2).
-        return func.HttpResponse(status_code=response.status_code, headers=dict(response.headers),
-                                 mimetype=response.mimetype)
+        return func.HttpResponse(
+            status_code=response.status_code, headers=dict(response.headers), mimetype=response.mimetype
+        )
     return response

@@ -34,12 +34,8 @@ def _no_control_characters(value: str) -> str:
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
-Name = Annotated[
-    str, Field(min_length=1, max_length=NAME_MAX), AfterValidator(_no_control_characters)
-]
-Description = Annotated[
-    str, Field(max_length=DESCRIPTION_MAX), AfterValidator(_no_control_characters)
-]
+Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX), AfterValidator(_no_control_characters)]
+Description = Annotated[str, Field(max_length=DESCRIPTION_MAX), AfterValidator(_no_control_characters)]
 
 
 class ItemState(StrEnum):
@@ -62,9 +58,7 @@ class _Camel(BaseModel):
 class _Write(BaseModel):
     """Base of request bodies: strict types, unknown fields rejected, read-only ones ignored."""
 
-    model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=False, extra="forbid", strict=True
-    )
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=False, extra="forbid", strict=True)
     id: Any = Field(default=None, exclude=True)
     created_date: Any = Field(default=None, exclude=True)
     updated_date: Any = Field(default=None, exclude=True)

@@ -165,7 +165,12 @@ async def _get(owner: str, row_key: str) -> dict[str, Any] | None:
 
 
 async def _range(
-    owner: str, prefix: str, after: str | None, limit: int, skip: int, extra_filter: str = "",
+    owner: str,
+    prefix: str,
+    after: str | None,
+    limit: int,
+    skip: int,
+    extra_filter: str = "",
     parameters: dict[str, Any] | None = None,
 ) -> tuple[list[dict[str, Any]], bool]:
     """Rows whose key starts with prefix, in key order, after the cursor; reads one extra row
@@ -176,9 +181,7 @@ async def _range(
     wanted = skip + limit + 1
     rows: list[dict[str, Any]] = []
     async with translate_storage_errors():
-        pager = table.query_entities(
-            query, parameters=params, results_per_page=min(wanted, PAGE_LIMIT)
-        )
+        pager = table.query_entities(query, parameters=params, results_per_page=min(wanted, PAGE_LIMIT))
         async for entity in pager:
             rows.append(entity)
             if len(rows) >= wanted:
@@ -243,9 +246,7 @@ class ListRepository:
         table = await get_table()
         async with translate_storage_errors():
             try:
-                await table.update_entity(
-                    _list_entity(owner, todo_list), mode=UpdateMode.REPLACE, **_conditional(etag)
-                )
+                await table.update_entity(_list_entity(owner, todo_list), mode=UpdateMode.REPLACE, **_conditional(etag))
             except ResourceModifiedError as exc:
                 raise VersionConflict() from exc
             except ResourceNotFoundError as exc:
@@ -281,9 +282,7 @@ class ItemRepository:
         entity = await _get(owner, _item_key(list_id, item_id))
         return None if entity is None else Stored(_item_from_entity(entity), entity["_etag"])
 
-    async def replace_many(
-        self, owner: str, list_id: str, items: Sequence[Stored[TodoItem]], touch_list: bool
-    ) -> None:
+    async def replace_many(self, owner: str, list_id: str, items: Sequence[Stored[TodoItem]], touch_list: bool) -> None:
         """Replace items of one list atomically, each only if unchanged since it was read.
 
         touch_list adds a step that requires the list to exist, so an item left behind by an

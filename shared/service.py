@@ -121,14 +121,10 @@ class TodoService:
 
         return await self._create(owner, todo_list, TodoList, add, idempotency)
 
-    async def replace_list(
-        self, owner: str, list_id: str, data: TodoListWrite, expect: Expectation
-    ) -> TodoList:
+    async def replace_list(self, owner: str, list_id: str, data: TodoListWrite, expect: Expectation) -> TodoList:
         return await self.update_list(owner, list_id, {"name": data.name, "description": data.description}, expect)
 
-    async def update_list(
-        self, owner: str, list_id: str, changes: dict[str, Any], expect: Expectation
-    ) -> TodoList:
+    async def update_list(self, owner: str, list_id: str, changes: dict[str, Any], expect: Expectation) -> TodoList:
         for _ in range(WRITE_ATTEMPTS):
             stored = await self.lists.get(owner, list_id)
             expect.check(stored.value if stored else None)
@@ -236,22 +232,26 @@ class TodoService:
                 continue
         raise StorageUnavailable("the item is being changed by many writers; retry")
 
-    async def set_items_state(
-        self, owner: str, list_id: str, state: ItemState, item_ids: list[str]
-    ) -> list[TodoItem]:
+    async def set_items_state(self, owner: str, list_id: str, state: ItemState, item_ids: list[str]) -> list[TodoItem]:
         wanted = list(dict.fromkeys(item_ids))  # keep order, drop repeats
         for _ in range(WRITE_ATTEMPTS):
-            stored_list, *found = await asyncio.gather(
-                self.lists.get(owner, list_id), *(self.items.get(owner, list_id, i) for i in wanted)
+            stored_list, found = await asyncio.gather(
+                self.lists.get(owner, list_id),
+                asyncio.gather(*(self.items.get(owner, list_id, i) for i in wanted)),
             )
             if stored_list is None:
                 raise NotFound("the list does not exist")
-            unknown = [item_id for item_id, stored in zip(wanted, found) if stored is None]
+            unknown = [item_id for item_id, stored in zip(wanted, found, strict=False) if stored is None]
             if unknown:
                 raise UnknownItems("some item ids are not in this list; nothing was changed", unknownIds=unknown)
             present: list[Stored[TodoItem]] = [s for s in found if s is not None]
             changed = [
-                Stored(self._apply_item_changes(s.value, {"state": state}).model_copy(update={"updated_date": self.clock()}), s.etag)
+                Stored(
+                    self._apply_item_changes(s.value, {"state": state}).model_copy(
+                        update={"updated_date": self.clock()}
+                    ),
+                    s.etag,
+                )
                 for s in present
                 if s.value.state is not state
             ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,19 +93,13 @@ class _ProcessTable:
 def _build_table_client(settings: Settings) -> TableClient:
     options = dict(CLIENT_OPTIONS, raw_request_hook=_count_request)
     if settings.storage_connection_string:
-        service = TableServiceClient.from_connection_string(
-            settings.storage_connection_string, **options
-        )
+        service = TableServiceClient.from_connection_string(settings.storage_connection_string, **options)
     elif settings.table_service_uri:
         # Imported only on this path: azure-identity is a large import that local runs skip.
         from azure.identity.aio import DefaultAzureCredential
 
-        credential = DefaultAzureCredential(
-            managed_identity_client_id=settings.managed_identity_client_id
-        )
-        service = TableServiceClient(
-            endpoint=settings.table_service_uri, credential=credential, **options
-        )
+        credential = DefaultAzureCredential(managed_identity_client_id=settings.managed_identity_client_id)
+        service = TableServiceClient(endpoint=settings.table_service_uri, credential=credential, **options)
     else:
         raise StorageUnavailable("no storage connection is configured (TODO_STORAGE)")
     return service.get_table_client(settings.table_name)
@@ -113,10 +107,8 @@ def _build_table_client(settings: Settings) -> TableClient:
 
 async def _create_table_once(client: TableClient) -> None:
     async with translate_storage_errors():
-        try:
+        with suppress(ResourceExistsError):
             await client.create_table()
-        except ResourceExistsError:
-            pass
 
 
 _process_table = _ProcessTable()
@@ -135,7 +127,7 @@ async def translate_storage_errors() -> AsyncIterator[None]:
     """Turn transport failures, throttling and server errors into StorageUnavailable."""
     try:
         yield
-    except (ServiceRequestError, ServiceResponseError, asyncio.TimeoutError, OSError) as exc:
+    except (TimeoutError, ServiceRequestError, ServiceResponseError, OSError) as exc:
         raise StorageUnavailable(type(exc).__name__) from exc
     except HttpResponseError as exc:
         if exc.status_code is None or exc.status_code >= 500 or exc.status_code in (408, 429):

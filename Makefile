@@ -1,0 +1,21 @@
+# The two commands a newcomer needs: `make run` (API + Azurite on http://127.0.0.1:7071/api)
+# and `make test` (the whole suite). Both install what they need into the project first.
+.PHONY: run test setup bench lint clean
+
+run:
+	bash scripts/run.sh
+
+test:
+	bash scripts/test.sh
+
+bench:
+	bash scripts/bench.sh
+
+setup:
+	bash scripts/setup.sh
+
+lint: setup
+	.venv/bin/ruff check . && .venv/bin/mypy
+
+clean:
+	rm -rf .venv .venv-checkov node_modules .pytest_cache .mypy_cache .ruff_cache artifacts

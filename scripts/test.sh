@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The whole test suite: lint, types, unit, integration (Azurite), HTTP end to end (local host),
+# browser (Debian Chromium), infra checks. Exits non-zero on any failure, including a pytest
+# run that collected no tests (exit code 5).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+bash scripts/ensure_chromium.sh
+
+echo "== ruff"
+.venv/bin/ruff check .
+echo "== mypy"
+.venv/bin/mypy
+
+echo "== pytest"
+set +e
+.venv/bin/python -m pytest "$@"
+status=$?
+set -e
+if [ "$status" -eq 5 ]; then
+  echo "pytest collected no tests: treating as a failure" >&2
+  exit 1
+fi
+[ "$status" -eq 0 ] || exit "$status"
+
+if [ -f scripts/check_infra.sh ]; then
+  echo "== infra policy scan"
+  bash scripts/check_infra.sh
+fi
