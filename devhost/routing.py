@@ -37,7 +37,9 @@ def _constraint_pattern(constraint: str | None) -> str:
         ]
     match = re.fullmatch(r"regex\((.*)\)", constraint)
     if match:
-        return rf"(?:{match.group(1)})"
+        # Route templates escape braces by doubling them; anchors apply to the segment.
+        body = match.group(1).replace("{{", "{").replace("}}", "}").removeprefix("^").removesuffix("$")
+        return rf"(?:{body})"
     raise RouteTemplateError(f"unsupported route constraint: {constraint}")
 
 
