@@ -66,6 +66,7 @@ class _ProcessTable:
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._client: TableClient | None = None
+        self._service: TableServiceClient | None = None
         self._ready: asyncio.Lock | None = None
         self._created = False
 
@@ -73,7 +74,8 @@ class _ProcessTable:
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:
             self._loop = loop
-            self._client = _build_table_client(get_settings())
+            self._service = _build_service_client(get_settings())
+            self._client = self._service.get_table_client(get_settings().table_name)
             self._ready = asyncio.Lock()
             self._created = False
         if not self._created:
@@ -84,13 +86,19 @@ class _ProcessTable:
                     self._created = True
         return self._client
 
+    async def close(self) -> None:
+        if self._service is not None and self._loop is asyncio.get_running_loop():
+            await self._service.close()
+        self.forget()
+
     def forget(self) -> None:
         """Tests switch storage accounts between runs; production never calls this."""
         self._client = None
+        self._service = None
         self._loop = None
 
 
-def _build_table_client(settings: Settings) -> TableClient:
+def _build_service_client(settings: Settings) -> TableServiceClient:
     options = dict(CLIENT_OPTIONS, raw_request_hook=_count_request)
     if settings.storage_connection_string:
         service = TableServiceClient.from_connection_string(settings.storage_connection_string, **options)
@@ -102,7 +110,7 @@ def _build_table_client(settings: Settings) -> TableClient:
         service = TableServiceClient(endpoint=settings.table_service_uri, credential=credential, **options)
     else:
         raise StorageUnavailable("no storage connection is configured (TODO_STORAGE)")
-    return service.get_table_client(settings.table_name)
+    return service
 
 
 async def _create_table_once(client: TableClient) -> None:
@@ -120,6 +128,11 @@ async def get_table() -> TableClient:
 
 def forget_table_client() -> None:
     _process_table.forget()
+
+
+async def close_table_client() -> None:
+    """Close the process's connections (tests and tools; the Functions host never stops us)."""
+    await _process_table.close()
 
 
 @asynccontextmanager
