@@ -1,0 +1,83 @@
+"""Storage round trips per request (counted by an azure-core hook, reported in Server-Timing),
+and the cascade delete of a large list. Counts do not drift: any change here is a design change
+and belongs in the README's table."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from tests.support import ApiClient, Azurite
+
+
+def test_round_trips_per_verb(client: ApiClient) -> None:
+    client.get("/lists")  # the first request of a process also creates the table
+    created = client.post("/lists", {"name": "a"})
+    lid = created.json()["id"]
+    item = client.post(f"/lists/{lid}/items", {"name": "x"})
+    iid = item.json()["id"]
+    other = client.new_item(lid)["id"]
+    list_path, item_path = f"/lists/{lid}", f"/lists/{lid}/items/{iid}"
+    counts = {
+        "POST /lists": created.storage_calls,
+        "POST item": item.storage_calls,
+        "GET /lists": client.get("/lists").storage_calls,
+        "GET list": client.get(list_path).storage_calls,
+        "PUT list": client.put(list_path, {"name": "b"}).storage_calls,
+        "PATCH list": client.patch(list_path, {"name": "c"}).storage_calls,
+        "GET items": client.get(f"{list_path}/items").storage_calls,
+        "GET item": client.get(item_path).storage_calls,
+        "PUT item": client.put(item_path, {"name": "y"}).storage_calls,
+        "PATCH item": client.patch(item_path, {"name": "z"}).storage_calls,
+        "GET by state": client.get(f"{list_path}/items/state/todo").storage_calls,
+        "PUT state (2 ids)": client.put(f"{list_path}/items/state/done", [iid, other]).storage_calls,
+        "DELETE item": client.delete(item_path).storage_calls,
+        "POST /lists with Idempotency-Key": client.post(
+            "/lists", {"name": "k"}, headers={"Idempotency-Key": "cost"}
+        ).storage_calls,
+        "replayed POST": client.post("/lists", {"name": "k"}, headers={"Idempotency-Key": "cost"}).storage_calls,
+    }
+    counts["DELETE list (1 item)"] = client.delete(list_path).storage_calls
+    assert counts == {
+        "POST /lists": 1,
+        "POST item": 1,
+        "GET /lists": 1,
+        "GET list": 1,
+        "PUT list": 2,
+        "PATCH list": 2,
+        "GET items": 2,
+        "GET item": 2,
+        "PUT item": 2,
+        "PATCH item": 2,
+        "GET by state": 2,
+        "PUT state (2 ids)": 4,
+        "DELETE item": 3,
+        "POST /lists with Idempotency-Key": 1,
+        "replayed POST": 2,
+        "DELETE list (1 item)": 5,
+    }
+
+
+def test_conditional_get_costs_the_same_as_a_full_get(client: ApiClient) -> None:
+    lid = client.new_list()["id"]
+    etag = client.get(f"/lists/{lid}").header("ETag") or ""
+    response = client.get(f"/lists/{lid}", headers={"If-None-Match": etag})
+    assert response.status == 304 and response.storage_calls == 1
+
+
+def test_deleting_a_list_of_1000_items_leaves_no_rows(client: ApiClient, azurite: Azurite) -> None:
+    lid = client.new_list("big")["id"]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(lambda n: client.post(f"/lists/{lid}/items", {"name": f"i{n}"}).status, range(1001)))
+    assert statuses.count(201) == 1001
+    response = client.delete(f"/lists/{lid}")
+    assert response.status == 204
+    # 1 read + 1 list delete + 3 key queries (1000, 1, then none) + 11 transactions of at most 100
+    assert response.storage_calls == 1 + 1 + 3 + 11
+    assert client.get(f"/lists/{lid}/items").status == 404
+
+    from azure.data.tables import TableClient
+
+    table = TableClient.from_connection_string(azurite.connection_string, "todo")
+    rows = list(table.query_entities("PartitionKey eq @pk", parameters={"pk": client.owner}))
+    table.close()
+    assert rows == []
