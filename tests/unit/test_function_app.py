@@ -65,7 +65,7 @@ def test_contract_routes_are_registered_with_head_where_get_is() -> None:
         if "GET" in hosted.methods:
             assert "HEAD" in hosted.methods, hosted.name
         registered |= {(method, template) for method in hosted.methods if not hosted.name.endswith("_other_methods")}
-    assert API_OPERATIONS <= registered
+    assert registered >= API_OPERATIONS
 
 
 def test_routes_own_every_method_so_wrong_ones_reach_the_app() -> None:
