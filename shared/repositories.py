@@ -336,6 +336,7 @@ class ItemRepository:
                         break
             if not keys:
                 return removed
+            interrupted = False
             for start in range(0, len(keys), BATCH_LIMIT):
                 chunk = keys[start : start + BATCH_LIMIT]
                 try:
@@ -343,8 +344,12 @@ class ItemRepository:
                 except TableTransactionError as exc:
                     if exc.status_code != 404:
                         raise
-                    break  # a concurrent sweep removed some of these rows: query again
+                    interrupted = True  # a concurrent sweep removed some of these rows: query again
+                    break
                 removed += len(chunk)
+            # No item can appear once the list row is gone, so a short page was the last one.
+            if len(keys) < PAGE_LIMIT and not interrupted:
+                return removed
 
 
 __all__ = [
