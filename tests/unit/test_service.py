@@ -166,3 +166,12 @@ async def test_unchanged_replace_keeps_the_version(service: TodoService) -> None
     created = (await service.create_list(OWNER, TodoListWrite(name="home"), None)).value
     same = await service.replace_list(OWNER, created.id, TodoListWrite(name="home"), UNCONDITIONAL)
     assert same.version() == created.version()
+
+
+async def test_put_to_done_without_completed_date_sets_it(service: TodoService) -> None:
+    todo_list = (await service.create_list(OWNER, TodoListWrite(name="home"), None)).value
+    item = (await service.create_item(OWNER, todo_list.id, TodoItemWrite(name="milk"), None)).value
+    done = await service.replace_item(
+        OWNER, todo_list.id, item.id, TodoItemWrite(name="milk", state=ItemState.DONE), UNCONDITIONAL
+    )
+    assert done.completed_date is not None
