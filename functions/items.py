@@ -3,7 +3,7 @@
 import azure.functions as func
 
 from shared.http import ApiCall, api_handler, method_not_allowed
-from shared.models import TodoItemPatch, TodoItemWrite, sent_fields
+from shared.models import ItemState, TodoItemPatch, TodoItemWrite, sent_fields
 from shared.service import MAX_BATCH_IDS, get_service
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]
@@ -13,17 +13,21 @@ ITEM = "lists/{listId}/items/{itemId}"
 BY_STATE = "lists/{listId}/items/state/{state}"
 
 
+async def _items_page(call: ApiCall, list_id: str, state: ItemState | None) -> func.HttpResponse:
+    """One page of a list's items (all, or those in one state): both routes page alike."""
+    path = f"/lists/{list_id}/items" + (f"/state/{state.value}" if state else "")
+    page_request = call.page_request(path)
+    page = await get_service().list_items(
+        call.owner, list_id, state, page_request.after, page_request.top, page_request.skip
+    )
+    return call.collection(page, path, path, page_request)
+
+
 @bp.function_name("list_items")
 @bp.route(route=ITEMS, methods=["GET", "HEAD"], auth_level=AUTH)
 @api_handler
 async def list_items(call: ApiCall) -> func.HttpResponse:
-    list_id = call.path_id("listId")
-    scope = f"items/{list_id}"
-    page_request = call.page_request(scope)
-    page = await get_service().list_items(
-        call.owner, list_id, None, page_request.after, page_request.top, page_request.skip
-    )
-    return call.collection(page, scope, f"/lists/{list_id}/items", page_request)
+    return await _items_page(call, call.path_id("listId"), None)
 
 
 @bp.function_name("create_item")
@@ -75,13 +79,7 @@ async def delete_item(call: ApiCall) -> func.HttpResponse:
 @bp.route(route=BY_STATE, methods=["GET", "HEAD"], auth_level=AUTH)
 @api_handler
 async def list_items_by_state(call: ApiCall) -> func.HttpResponse:
-    list_id, state = call.path_id("listId"), call.path_state()
-    scope = f"items/{list_id}/state/{state.value}"
-    page_request = call.page_request(scope)
-    page = await get_service().list_items(
-        call.owner, list_id, state, page_request.after, page_request.top, page_request.skip
-    )
-    return call.collection(page, scope, f"/lists/{list_id}/items/state/{state.value}", page_request)
+    return await _items_page(call, call.path_id("listId"), call.path_state())
 
 
 @bp.function_name("set_items_state")

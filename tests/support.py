@@ -46,32 +46,17 @@ def connection_string(port: int) -> str:
     )
 
 
-@dataclass
-class Azurite:
-    """A real Azurite Table service in memory on a free port."""
+class _ServerProcess:
+    """A server started as a child process and considered ready once its port accepts."""
 
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
+    port: int
+    process: subprocess.Popen[bytes] | None
 
-    def start(self) -> Azurite:
+    def _spawn(self, command: list[str], env: Mapping[str, str] | None = None) -> None:
         self.process = subprocess.Popen(
-            [
-                str(AZURITE),
-                "--inMemoryPersistence",
-                "--tableHost",
-                "127.0.0.1",
-                "--tablePort",
-                str(self.port),
-                "--skipApiVersionCheck",
-                "--loose",
-                "--disableTelemetry",
-                "--silent",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         wait_for_port(self.port)
-        return self
 
     def stop(self) -> None:
         if self.process is not None:
@@ -79,13 +64,28 @@ class Azurite:
             self.process.wait(timeout=10)
             self.process = None
 
+
+@dataclass
+class Azurite(_ServerProcess):
+    """A real Azurite Table service in memory on a free port."""
+
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Azurite:
+        self._spawn(
+            [str(AZURITE), "--inMemoryPersistence", "--tableHost", "127.0.0.1", "--tablePort", str(self.port),
+             "--skipApiVersionCheck", "--loose", "--disableTelemetry", "--silent"]
+        )  # fmt: skip
+        return self
+
     @property
     def connection_string(self) -> str:
         return connection_string(self.port)
 
 
 @dataclass
-class LocalHost:
+class LocalHost(_ServerProcess):
     """The project's local Functions host (python -m devhost) as a subprocess."""
 
     env: Mapping[str, str]
@@ -94,21 +94,8 @@ class LocalHost:
 
     def start(self) -> LocalHost:
         environment = {**os.environ, **self.env, "LOG_LEVEL": "WARNING"}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "devhost", "--port", str(self.port)],
-            cwd=ROOT,
-            env=environment,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for_port(self.port)
+        self._spawn([sys.executable, "-m", "devhost", "--port", str(self.port)], environment)
         return self
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
 
     @property
     def base_url(self) -> str:
