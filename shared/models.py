@@ -27,15 +27,12 @@ def _as_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-def _no_control_characters(value: str) -> str:
-    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
-        raise ValueError("must not contain control characters")
-    return value
-
+# Text may hold tabs and line breaks but no other control characters (they break clients and logs).
+TEXT_PATTERN = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F]*$"
 
 UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
-Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX), AfterValidator(_no_control_characters)]
-Description = Annotated[str, Field(max_length=DESCRIPTION_MAX), AfterValidator(_no_control_characters)]
+Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX, pattern=TEXT_PATTERN)]
+Description = Annotated[str, Field(max_length=DESCRIPTION_MAX, pattern=TEXT_PATTERN)]
 
 
 class ItemState(StrEnum):
@@ -55,13 +52,16 @@ class _Camel(BaseModel):
         return hashlib.blake2b(self.to_json(), digest_size=12).hexdigest()
 
 
+_READ_ONLY: dict[str, Any] = {"readOnly": True, "description": "read-only: accepted and ignored"}
+
+
 class _Write(BaseModel):
     """Base of request bodies: strict types, unknown fields rejected, read-only ones ignored."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=False, extra="forbid", strict=True)
-    id: Any = Field(default=None, exclude=True)
-    created_date: Any = Field(default=None, exclude=True)
-    updated_date: Any = Field(default=None, exclude=True)
+    id: Any = Field(default=None, exclude=True, json_schema_extra=_READ_ONLY)
+    created_date: Any = Field(default=None, exclude=True, json_schema_extra=_READ_ONLY)
+    updated_date: Any = Field(default=None, exclude=True, json_schema_extra=_READ_ONLY)
 
 
 class TodoList(_Camel):
@@ -106,7 +106,7 @@ class TodoItem(_Camel):
 
 
 class TodoItemWrite(_Write):
-    list_id: Any = Field(default=None, exclude=True)
+    list_id: Any = Field(default=None, exclude=True, json_schema_extra=_READ_ONLY)
     name: Name
     description: Description | None = None
     state: ItemState = ItemState.TODO
@@ -115,7 +115,7 @@ class TodoItemWrite(_Write):
 
 
 class TodoItemPatch(_Patch):
-    list_id: Any = Field(default=None, exclude=True)
+    list_id: Any = Field(default=None, exclude=True, json_schema_extra=_READ_ONLY)
     name: Name | None = None
     description: Description | None = None
     state: ItemState | None = None
