@@ -6,9 +6,11 @@ functions, and everything imported here is paid on every cold start.
 
 import azure.functions as func
 
+from functions.docs import bp as docs_blueprint
 from functions.items import bp as items_blueprint
 from functions.lists import bp as lists_blueprint
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 app.register_functions(lists_blueprint)
 app.register_functions(items_blueprint)
+app.register_functions(docs_blueprint)

@@ -282,6 +282,16 @@ class ApiCall:
         body = b"[" + b",".join(v.to_json() for v in values) + b"]"
         return func.HttpResponse(body=body, status_code=200, headers={"Cache-Control": CACHE_NONE}, mimetype=JSON)
 
+    def document(
+        self, body: bytes, media_type: str, cache_control: str, headers: dict[str, str] | None = None
+    ) -> func.HttpResponse:
+        """A static document (OpenAPI, pages, assets) with a strong ETag, so 304s work."""
+        etag = strong_etag(hashlib.blake2b(body, digest_size=12).hexdigest())
+        all_headers = {"ETag": etag, "Cache-Control": cache_control, **(headers or {})}
+        if none_match(self.req.headers.get("If-None-Match"), etag):
+            return func.HttpResponse(status_code=304, headers=all_headers)
+        return func.HttpResponse(body=body, status_code=200, headers=all_headers, mimetype=media_type)
+
     def no_content(self) -> func.HttpResponse:
         return func.HttpResponse(status_code=204, headers={"Cache-Control": CACHE_NONE})
 
@@ -420,3 +430,10 @@ def _finish(req: func.HttpRequest, response: func.HttpResponse, request_id: str)
             status_code=response.status_code, headers=dict(response.headers), mimetype=response.mimetype
         )
     return response
+
+
+def public_handler(
+    handler: Callable[[ApiCall], Awaitable[func.HttpResponse]],
+) -> Callable[[func.HttpRequest], Awaitable[func.HttpResponse]]:
+    """api_handler for content that is the same for everyone: no owner is read or required."""
+    return api_handler(handler, needs_owner=False)

@@ -1,0 +1,68 @@
+"""The API describes and serves itself: OpenAPI document, docs page, and a small web client.
+
+These are public, static and identical for every caller, so they are anonymous (no function
+key) and cacheable by anyone; the data routes stay behind the key and the gateway.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+
+import azure.functions as func
+
+from shared.http import ApiCall, HttpProblem, public_handler
+from shared.openapi import document_bytes
+
+bp = func.Blueprint()  # type: ignore[no-untyped-call]
+PUBLIC = func.AuthLevel.ANONYMOUS
+STATIC = Path(__file__).resolve().parent.parent / "static"
+# Pages allow only their own scripts and styles (no inline code, no third-party origins).
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+}
+PAGE_CACHE = "public, no-cache"
+ASSET_CACHE = "public, max-age=86400"
+ASSETS = {
+    "app.js": ("app/app.js", "text/javascript"),
+    "app.css": ("app/app.css", "text/css"),
+    "docs.js": ("docs/docs.js", "text/javascript"),
+    "swagger-ui-bundle.js": ("vendor/swagger-ui/swagger-ui-bundle.js", "text/javascript"),
+    "swagger-ui.css": ("vendor/swagger-ui/swagger-ui.css", "text/css"),
+}
+
+
+@lru_cache(maxsize=16)
+def _static(relative: str) -> bytes:
+    return (STATIC / relative).read_bytes()
+
+
+@bp.function_name("get_openapi")
+@bp.route(route="openapi.json", methods=["GET", "HEAD"], auth_level=PUBLIC)
+@public_handler
+async def get_openapi(call: ApiCall) -> func.HttpResponse:
+    return call.document(document_bytes(), "application/json", PAGE_CACHE)
+
+
+@bp.function_name("get_docs")
+@bp.route(route="docs", methods=["GET", "HEAD"], auth_level=PUBLIC)
+@public_handler
+async def get_docs(call: ApiCall) -> func.HttpResponse:
+    return call.document(_static("docs/index.html"), "text/html", PAGE_CACHE, PAGE_HEADERS)
+
+
+@bp.function_name("get_app")
+@bp.route(route="app", methods=["GET", "HEAD"], auth_level=PUBLIC)
+@public_handler
+async def get_app(call: ApiCall) -> func.HttpResponse:
+    return call.document(_static("app/index.html"), "text/html", PAGE_CACHE, PAGE_HEADERS)
+
+
+@bp.function_name("get_asset")
+@bp.route(route="assets/{name}", methods=["GET", "HEAD"], auth_level=PUBLIC)
+@public_handler
+async def get_asset(call: ApiCall) -> func.HttpResponse:
+    asset = ASSETS.get(call.req.route_params.get("name", ""))
+    if asset is None:
+        raise HttpProblem(404, "not-found", "no such asset")
+    relative, media_type = asset
+    return call.document(_static(relative), media_type, ASSET_CACHE)

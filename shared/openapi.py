@@ -1,0 +1,393 @@
+"""The OpenAPI 3.1 document, built from the functions the app registers and the pydantic
+models that validate requests: one source of truth, so the document cannot drift from the code
+(tests compare both). Built once per process, on first request, never at import time.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Literal
+
+import azure.functions as func
+from pydantic import BaseModel
+
+from shared.config import OWNER_HEADER
+from shared.models import TodoItem, TodoItemPatch, TodoItemWrite, TodoList, TodoListPatch, TodoListWrite
+from shared.pagination import DEFAULT_TOP, MAX_SKIP, MAX_TOP
+from shared.service import MAX_BATCH_IDS
+
+ID_SCHEMA = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
+SCHEMA_REF = "#/components/schemas/{model}"
+MODELS: tuple[type[BaseModel], ...] = (TodoList, TodoListWrite, TodoListPatch, TodoItem, TodoItemWrite, TodoItemPatch)
+NOT_OPERATIONS_SUFFIX = "_other_methods"
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What the document says of one registered function, beyond its route and methods."""
+
+    operation_id: str
+    summary: str
+    tag: str
+    kind: str  # resource | collection | created | no-content | values | page | document
+    model: type[BaseModel] | None = None
+    body: type[BaseModel] | str | None = None  # a model, "ids" or None
+    conditional: bool = False
+    idempotent_create: bool = False
+    errors: tuple[int, ...] = ()
+    links: dict[str, dict[str, Any]] = field(default_factory=dict)
+    media_type: str = "application/json"
+
+
+def _link(operation_id: str, **parameters: str) -> dict[str, Any]:
+    return {"operationId": operation_id, "parameters": parameters}
+
+
+LIST_LINKS = {
+    "GetList": _link("getList", listId="$response.body#/id"),
+    "UpdateList": _link("updateList", listId="$response.body#/id"),
+    "DeleteList": _link("deleteList", listId="$response.body#/id"),
+    "CreateItem": _link("createItem", listId="$response.body#/id"),
+    "ListItems": _link("listItems", listId="$response.body#/id"),
+}
+ITEM_LINKS = {
+    "GetItem": _link("getItem", listId="$response.body#/listId", itemId="$response.body#/id"),
+    "UpdateItem": _link("updateItem", listId="$response.body#/listId", itemId="$response.body#/id"),
+    "DeleteItem": _link("deleteItem", listId="$response.body#/listId", itemId="$response.body#/id"),
+}
+READ_ERRORS = (400, 404, 503)
+WRITE_ERRORS = (400, 404, 412, 413, 415, 422, 503)
+
+OPERATIONS: dict[str, Operation] = {
+    "list_lists": Operation("listLists", "List the caller's lists, oldest first", "lists", "collection", TodoList,
+                            errors=(400, 503)),
+    "create_list": Operation("createList", "Create a list", "lists", "created", TodoList, TodoListWrite,
+                             idempotent_create=True, errors=(400, 413, 415, 422, 503), links=LIST_LINKS),
+    "get_list": Operation("getList", "Read a list", "lists", "resource", TodoList, errors=READ_ERRORS),
+    "replace_list": Operation("replaceList", "Replace a list's name and description", "lists", "resource",
+                              TodoList, TodoListWrite, conditional=True, errors=WRITE_ERRORS),
+    "update_list": Operation("updateList", "Change a list with a JSON Merge Patch", "lists", "resource",
+                             TodoList, TodoListPatch, conditional=True, errors=WRITE_ERRORS),
+    "delete_list": Operation("deleteList", "Delete a list and all its items", "lists", "no-content",
+                             conditional=True, errors=(400, 404, 412, 503)),
+    "list_items": Operation("listItems", "List a list's items, oldest first", "items", "collection", TodoItem,
+                            errors=READ_ERRORS),
+    "create_item": Operation("createItem", "Add an item to a list", "items", "created", TodoItem, TodoItemWrite,
+                             idempotent_create=True, errors=(400, 404, 413, 415, 422, 503), links=ITEM_LINKS),
+    "get_item": Operation("getItem", "Read an item", "items", "resource", TodoItem, errors=READ_ERRORS),
+    "replace_item": Operation("replaceItem", "Replace an item", "items", "resource", TodoItem, TodoItemWrite,
+                              conditional=True, errors=WRITE_ERRORS),
+    "update_item": Operation("updateItem", "Change an item with a JSON Merge Patch", "items", "resource",
+                             TodoItem, TodoItemPatch, conditional=True, errors=WRITE_ERRORS),
+    "delete_item": Operation("deleteItem", "Delete an item", "items", "no-content", conditional=True,
+                             errors=(400, 404, 412, 503)),
+    "list_items_by_state": Operation("listItemsByState", "List a list's items in one state", "items",
+                                     "collection", TodoItem, errors=READ_ERRORS),
+    "set_items_state": Operation("setItemsState", "Set the state of several items at once (all or nothing)",
+                                 "items", "values", TodoItem, "ids", errors=(400, 404, 413, 415, 422, 503)),
+    "get_openapi": Operation("getOpenApi", "This OpenAPI document", "meta", "document"),
+    "get_docs": Operation("getDocs", "Interactive API documentation", "meta", "document", media_type="text/html"),
+    "get_app": Operation("getApp", "A small web client for this API", "meta", "document", media_type="text/html"),
+    "get_asset": Operation("getAsset", "Static files of the docs page and the web client", "meta", "document",
+                           media_type="application/octet-stream", errors=(404,)),
+}  # fmt: skip
+
+
+def _header(description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"description": description, "schema": schema or {"type": "string"}}
+
+
+COMMON_HEADERS = {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}}
+PROBLEM_STATUS = {
+    400: "Malformed request: id, paging value, header or JSON",
+    401: "The gateway did not identify the caller",
+    404: "No such resource for this caller",
+    412: "If-Match does not match the current version",
+    413: "The body is larger than the documented limit",
+    415: "The body is not JSON (or merge patch JSON)",
+    422: "The body is JSON but its values are invalid",
+    503: "Storage is unavailable or slow: retry after Retry-After seconds",
+}
+
+
+def _problem_response(status: int) -> dict[str, Any]:
+    headers = dict(COMMON_HEADERS)
+    if status == 503:
+        headers["Retry-After"] = _header("Seconds to wait before retrying", {"type": "integer"})
+    return {
+        "description": PROBLEM_STATUS[status],
+        "headers": headers,
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": SCHEMA_REF.format(model=model.__name__)}
+
+
+def _parameters(template: str, operation: Operation, method: str) -> list[dict[str, Any]]:
+    parameters: list[dict[str, Any]] = []
+    for name in ("listId", "itemId"):
+        if "{" + name + "}" in template:
+            parameters.append({"name": name, "in": "path", "required": True, "schema": ID_SCHEMA})
+    if "{state}" in template:
+        parameters.append(
+            {"name": "state", "in": "path", "required": True, "schema": {"$ref": "#/components/schemas/ItemState"}}
+        )
+    if operation.tag == "meta":
+        if "{name}" in template:
+            parameters.append({"name": "name", "in": "path", "required": True, "schema": {"type": "string"}})
+        return parameters
+    parameters.append({"$ref": "#/components/parameters/Owner"})
+    if operation.kind == "collection":
+        parameters += [
+            {"$ref": "#/components/parameters/top"},
+            {"$ref": "#/components/parameters/skip"},
+            {"$ref": "#/components/parameters/cursor"},
+        ]
+    if method == "GET" and operation.kind in ("resource", "collection"):
+        parameters.append({"$ref": "#/components/parameters/If-None-Match"})
+    if operation.conditional and method in ("PUT", "PATCH", "DELETE"):
+        parameters.append({"$ref": "#/components/parameters/If-Match"})
+    if operation.idempotent_create:
+        parameters.append({"$ref": "#/components/parameters/Idempotency-Key"})
+    return parameters
+
+
+def _request_body(operation: Operation, method: str) -> dict[str, Any] | None:
+    if operation.body is None:
+        return None
+    if operation.body == "ids":
+        schema: dict[str, Any] = {"type": "array", "items": ID_SCHEMA, "minItems": 1, "maxItems": MAX_BATCH_IDS}
+        return {"required": True, "content": {"application/json": {"schema": schema}}}
+    assert isinstance(operation.body, type)
+    media = ["application/merge-patch+json", "application/json"] if method == "PATCH" else ["application/json"]
+    return {"required": True, "content": {m: {"schema": _ref(operation.body)} for m in media}}
+
+
+def _success(operation: Operation, method: str) -> dict[str, Any]:
+    headers = dict(COMMON_HEADERS)
+    etag = {"$ref": "#/components/headers/ETag"}
+    cache = {"$ref": "#/components/headers/Cache-Control"}
+    if operation.kind == "document":
+        content = {
+            operation.media_type: {
+                "schema": {"type": "object"} if operation.media_type.endswith("json") else {"type": "string"}
+            }
+        }
+        return {
+            "200": {
+                "description": operation.summary,
+                "headers": {**headers, "ETag": etag, "Cache-Control": cache},
+                "content": content,
+            }
+        }
+    if operation.kind == "no-content":
+        return {"204": {"description": "Deleted", "headers": headers}}
+    assert operation.model is not None
+    if operation.kind == "values":
+        schema: dict[str, Any] = {"type": "array", "items": _ref(operation.model)}
+        return {
+            "200": {
+                "description": "The named items, updated",
+                "headers": headers,
+                "content": {"application/json": {"schema": schema}},
+            }
+        }
+    if operation.kind == "collection":
+        link = _header('RFC 8288 link to the next page: <url>; rel="next" (absent on the last page)')
+        schema = {"type": "array", "items": _ref(operation.model)}
+        ok = {
+            "description": "One page",
+            "headers": {**headers, "ETag": etag, "Cache-Control": cache, "Link": link},
+            "content": {"application/json": {"schema": schema}},
+        }
+        return {
+            "200": ok,
+            "304": {
+                "description": "Not modified (If-None-Match matched)",
+                "headers": {**headers, "ETag": etag, "Cache-Control": cache},
+            },
+        }
+    body = {"application/json": {"schema": _ref(operation.model)}}
+    if operation.kind == "created":
+        location = _header("Absolute URL of the new resource", {"type": "string", "format": "uri"})
+        replayed = _header("true when an Idempotency-Key replayed an earlier creation")
+        created = {
+            "description": "Created",
+            "content": body,
+            "links": operation.links,
+            "headers": {**headers, "ETag": etag, "Location": location, "Idempotent-Replayed": replayed},
+        }
+        return {"201": created}
+    ok = {"description": "The resource", "headers": {**headers, "ETag": etag, "Cache-Control": cache}, "content": body}
+    if method == "GET":
+        return {
+            "200": ok,
+            "304": {
+                "description": "Not modified (If-None-Match matched)",
+                "headers": {**headers, "ETag": etag, "Cache-Control": cache},
+            },
+        }
+    return {"200": ok}
+
+
+def _components() -> dict[str, Any]:
+    schemas: dict[str, Any] = {}
+    for model in MODELS:
+        mode: Literal["validation", "serialization"] = (
+            "serialization" if model in (TodoList, TodoItem) else "validation"
+        )
+        schema = model.model_json_schema(by_alias=True, ref_template=SCHEMA_REF, mode=mode)
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+    schemas["Problem"] = {
+        "type": "object",
+        "description": "RFC 9457 problem details",
+        "required": ["type", "title", "status", "detail"],
+        "properties": {
+            "type": {"type": "string", "format": "uri"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "errors": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["field", "message"],
+                    "properties": {
+                        "field": {"type": "string", "description": "JSON pointer into the body"},
+                        "message": {"type": "string"},
+                    },
+                },
+            },
+            "unknownIds": {"type": "array", "items": {"type": "string"}},
+        },
+    }
+    return {
+        "schemas": schemas,
+        "parameters": {
+            "Owner": {
+                "name": OWNER_HEADER,
+                "in": "header",
+                "required": False,
+                "description": "Set by API Management from the caller's identity; clients never send it.",
+                "schema": {"type": "string", "pattern": "^[A-Za-z0-9._@:-]{1,128}$"},
+            },
+            "top": {
+                "name": "top",
+                "in": "query",
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_TOP, "default": DEFAULT_TOP},
+            },
+            "skip": {
+                "name": "skip",
+                "in": "query",
+                "schema": {"type": "integer", "minimum": 0, "maximum": MAX_SKIP, "default": 0},
+            },
+            "cursor": {
+                "name": "cursor",
+                "in": "query",
+                "description": "Opaque; copy it from a Link header.",
+                "schema": {"type": "string"},
+            },
+            "If-None-Match": {"name": "If-None-Match", "in": "header", "schema": {"type": "string"}},
+            "If-Match": {
+                "name": "If-Match",
+                "in": "header",
+                "description": "Strong ETag(s) or *",
+                "schema": {"type": "string"},
+            },
+            "Idempotency-Key": {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$"},
+            },
+        },
+        "headers": {
+            "ETag": _header("Strong validator of the representation"),
+            "Cache-Control": _header("private, no-cache on reads; no-store on writes and errors"),
+            "X-Request-Id": _header("The request's id, also in the logs"),
+        },
+        "securitySchemes": {
+            "functionKey": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "x-functions-key",
+                "description": "Held by API Management only; not enforced by local hosts by default.",
+            },
+        },
+    }
+
+
+def _registered(app: func.FunctionApp) -> list[tuple[str, str, list[str]]]:
+    """(function name, route template, methods) for every HTTP function the app registers."""
+    app.functions_bindings = None  # get_functions() refuses a second call otherwise
+    try:
+        found = []
+        for function in app.get_functions():
+            trigger = function.get_trigger()
+            route = getattr(trigger, "route", None)
+            if route is None:
+                continue
+            methods = [str(getattr(m, "value", m)).upper() for m in (getattr(trigger, "methods", None) or [])]
+            found.append((str(function.get_function_name()), route, methods))
+        return found
+    finally:
+        app.functions_bindings = None
+
+
+def build_document(app: func.FunctionApp) -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    for name, template, methods in _registered(app):
+        if name.endswith(NOT_OPERATIONS_SUFFIX):
+            continue
+        operation = OPERATIONS.get(name)
+        if operation is None:
+            raise LookupError(f"function {name} has no OpenAPI description in shared/openapi.py")
+        for method in methods:
+            if method == "HEAD":
+                continue  # answered like GET everywhere; stated in the description
+            responses = _success(operation, method)
+            for status in operation.errors:
+                responses[str(status)] = _problem_response(status)
+            if operation.tag != "meta":
+                responses["401"] = _problem_response(401)
+            entry: dict[str, Any] = {
+                "operationId": operation.operation_id,
+                "summary": operation.summary,
+                "tags": [operation.tag],
+                "parameters": _parameters(template, operation, method),
+                "responses": responses,
+            }
+            body = _request_body(operation, method)
+            if body:
+                entry["requestBody"] = body
+            if operation.tag == "meta":
+                entry["security"] = []
+            paths.setdefault("/" + template, {})[method.lower()] = entry
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Todo API",
+            "version": "1.0.0",
+            "description": (
+                "Lists and items. HEAD is answered wherever GET is; a method a path does not serve gets 405 with "
+                "Allow. Errors are RFC 9457 problem documents. Behind API Management callers authenticate with "
+                "Entra ID or a subscription key and the gateway sets the owner header."
+            ),
+        },
+        "servers": [{"url": "/api"}],
+        "security": [{"functionKey": []}],
+        "tags": [{"name": "lists"}, {"name": "items"}, {"name": "meta"}],
+        "paths": paths,
+        "components": _components(),
+    }
+
+
+@lru_cache(maxsize=1)
+def document_bytes() -> bytes:
+    import function_app
+
+    return json.dumps(build_document(function_app.app), separators=(",", ":")).encode()
