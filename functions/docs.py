@@ -9,7 +9,7 @@ from pathlib import Path
 
 import azure.functions as func
 
-from shared.http import ApiCall, HttpProblem, public_handler
+from shared.http import ApiCall, HttpProblem, method_not_allowed, public_handler
 from shared.openapi import document_bytes
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]
@@ -66,3 +66,12 @@ async def get_asset(call: ApiCall) -> func.HttpResponse:
         raise HttpProblem(404, "not-found", "no such asset")
     relative, media_type = asset
     return call.document(_static(relative), media_type, ASSET_CACHE)
+
+
+for _route in ("openapi.json", "docs", "app", "assets/{name}"):
+    _name = "static_" + _route.replace(".", "_").replace("/{name}", "") + "_other_methods"
+    bp.function_name(_name)(
+        bp.route(route=_route, methods=["POST", "PUT", "PATCH", "DELETE", "OPTIONS"], auth_level=PUBLIC)(
+            method_not_allowed(["GET", "HEAD"])
+        )
+    )
