@@ -89,7 +89,7 @@ class HttpProblem(Exception):
 _DOMAIN_STATUS: dict[type[TodoError], tuple[int, str]] = {
     NotFound: (404, "not-found"),
     PreconditionFailed: (412, "precondition-failed"),
-    UnknownItems: (422, "unknown-items"),
+    UnknownItems: (404, "unknown-items"),
     IdempotencyKeyReused: (422, "idempotency-key-reused"),
     StorageUnavailable: (503, "storage-unavailable"),
 }

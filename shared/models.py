@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 from pydantic.alias_generators import to_camel
 
 NAME_MAX = 256
@@ -22,15 +22,23 @@ READ_ONLY_FIELDS = frozenset({"id", "listId", "createdDate", "updatedDate"})
 
 def _as_utc(value: datetime) -> datetime:
     # A date without an offset is read as UTC; every stored date is UTC.
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if value.year < MIN_YEAR:
+        raise ValueError(f"dates must be from {MIN_YEAR}-01-01 (the storage's earliest date)")
+    return value
 
 
 # Text may hold tabs and line breaks but no other control characters (they break clients and logs).
 TEXT_PATTERN = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F]*$"
 
-UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+# Table Storage keeps dates from 1601-01-01 to 9999-12-31; the pattern says so to clients.
+MIN_YEAR = 1601
+DATE_SCHEMA = {
+    "type": "string",
+    "format": "date-time",
+    "pattern": "^(16(0[1-9]|[1-9][0-9])|1[7-9][0-9]{2}|[2-9][0-9]{3})-",
+}
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc), WithJsonSchema(DATE_SCHEMA)]
 Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX, pattern=TEXT_PATTERN)]
 Description = Annotated[str, Field(max_length=DESCRIPTION_MAX, pattern=TEXT_PATTERN)]
 
@@ -78,18 +86,12 @@ class TodoListWrite(_Write):
 
 
 class _Patch(_Write):
-    """A merge patch may remove optional fields with null, never required ones."""
-
-    @model_validator(mode="after")
-    def _required_fields_not_null(self) -> _Patch:
-        for field in ("name", "state"):
-            if field in self.model_fields_set and getattr(self, field, "") is None:
-                raise ValueError(f"{to_camel(field)} cannot be null")
-        return self
+    """A merge patch may remove optional fields with null, never required ones: those are
+    typed without None (null is a 422) yet default to None, which means "not sent"."""
 
 
 class TodoListPatch(_Patch):
-    name: Name | None = None
+    name: Name = Field(default=None)  # type: ignore[assignment]  # None only means "not sent"
     description: Description | None = None
 
 
@@ -116,9 +118,9 @@ class TodoItemWrite(_Write):
 
 class TodoItemPatch(_Patch):
     list_id: Any = Field(default=None, exclude=True, json_schema_extra=_READ_ONLY)
-    name: Name | None = None
+    name: Name = Field(default=None)  # type: ignore[assignment]  # None only means "not sent"
     description: Description | None = None
-    state: ItemState | None = None
+    state: ItemState = Field(default=None)  # type: ignore[assignment]  # None only means "not sent"
     due_date: UtcDatetime | None = None
     completed_date: UtcDatetime | None = None
 

@@ -51,13 +51,13 @@ def encode_cursor(key: bytes, scope: str, after: str) -> str:
 
 def decode_cursor(key: bytes, scope: str, cursor: str) -> str:
     payload, _, signature = cursor.partition(".")
-    if not payload or not signature or len(cursor) > 512:
+    if not payload or not signature or len(cursor) > 512 or not cursor.isascii():
         raise InvalidCursor("the cursor is malformed")
-    if not hmac.compare_digest(signature, _signature(key, payload, scope)):
+    if not hmac.compare_digest(signature.encode(), _signature(key, payload, scope).encode()):
         raise InvalidCursor("the cursor is not valid for this collection")
     try:
         after = json.loads(_unb64(payload))["a"]
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, IndexError) as exc:
         raise InvalidCursor("the cursor is malformed") from exc
     if not isinstance(after, str) or not is_valid_id(after):
         raise InvalidCursor("the cursor is malformed")

@@ -118,7 +118,7 @@ def test_put_state_reports_unknown_ids_and_changes_nothing(client: ApiClient) ->
     lid = client.new_list()["id"]
     known = client.new_item(lid)["id"]
     response = client.put(f"/lists/{lid}/items/state/done", [known, NO_SUCH_ID])
-    assert response.status == 422
+    assert response.status == 404
     assert response.json()["unknownIds"] == [NO_SUCH_ID]
     assert client.get(f"/lists/{lid}/items/{known}").json()["state"] == "todo"
 

@@ -54,6 +54,8 @@ def test_tampered_cursor_is_refused() -> None:
         decode_cursor(KEY, "s", payload[:-2] + "AA." + signature)
     with pytest.raises(InvalidCursor):
         decode_cursor(KEY, "s", "garbage")
+    with pytest.raises(InvalidCursor):
+        decode_cursor(KEY, "s", "ý~.é")  # non-ASCII must be refused, not crash the comparison
 
 
 def test_ids_are_valid_and_sort_by_creation_time() -> None:

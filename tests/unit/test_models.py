@@ -55,3 +55,15 @@ def test_representation_uses_camel_case_and_utc() -> None:
         b'{"id":"i","listId":"l","name":"n","description":null,"state":"todo","dueDate":null,'
         b'"completedDate":null,"createdDate":"2026-01-02T03:04:05Z","updatedDate":"2026-01-02T03:04:05Z"}'
     )
+
+
+def test_dates_before_the_storage_range_are_rejected() -> None:
+    with pytest.raises(ValidationError):
+        TodoItemWrite.model_validate_json(b'{"name": "a", "dueDate": "0437-11-19T08:53:27Z"}')
+    assert TodoItemWrite.model_validate_json(b'{"name": "a", "dueDate": "1601-01-01T00:00:00Z"}').due_date
+
+
+def test_patch_schema_marks_required_fields_as_non_nullable() -> None:
+    schema = TodoItemPatch.model_json_schema(by_alias=True)
+    assert schema["properties"]["name"]["type"] == "string"
+    assert "required" not in schema
