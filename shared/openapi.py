@@ -113,6 +113,10 @@ PROBLEM_STATUS = {
 
 
 def _problem_response(status: int) -> dict[str, Any]:
+    if status == 401:
+        # The Functions host refuses a missing or wrong key with an empty body before the app
+        # runs; the app's own 401 (no identity from the gateway) is a problem document.
+        return {"description": PROBLEM_STATUS[401]}
     headers = dict(COMMON_HEADERS)
     if status == 503:
         headers["Retry-After"] = _header("Seconds to wait before retrying", {"type": "integer"})
