@@ -26,7 +26,7 @@ from azure.data.tables import TableTransactionError, UpdateMode
 
 from shared.errors import NotFound
 from shared.models import ItemState, TodoItem, TodoList
-from shared.storage import get_table, translate_storage_errors
+from shared.storage import get_table, is_table_missing, translate_storage_errors
 
 T = TypeVar("T")
 BATCH_LIMIT = 100  # Table Storage: at most 100 operations per transaction
@@ -159,7 +159,9 @@ async def _get(owner: str, row_key: str) -> dict[str, Any] | None:
     async with translate_storage_errors():
         try:
             entity = await table.get_entity(owner, row_key)
-        except ResourceNotFoundError:
+        except ResourceNotFoundError as exc:
+            if is_table_missing(exc):
+                raise
             return None
     return dict(entity, _etag=entity.metadata["etag"])
 

@@ -86,6 +86,10 @@ class _ProcessTable:
                     self._created = True
         return self._client
 
+    def mark_missing(self) -> None:
+        """The table vanished (storage reset): create it again on the next request."""
+        self._created = False
+
     async def close(self) -> None:
         if self._service is not None and self._loop is asyncio.get_running_loop():
             await self._service.close()
@@ -143,6 +147,14 @@ async def translate_storage_errors() -> AsyncIterator[None]:
     except (TimeoutError, ServiceRequestError, ServiceResponseError, OSError) as exc:
         raise StorageUnavailable(type(exc).__name__) from exc
     except HttpResponseError as exc:
+        if is_table_missing(exc):
+            _process_table.mark_missing()
+            raise StorageUnavailable("the table is being created again") from exc
         if exc.status_code is None or exc.status_code >= 500 or exc.status_code in (408, 429):
             raise StorageUnavailable(f"storage answered {exc.status_code}") from exc
         raise
+
+
+def is_table_missing(exc: HttpResponseError) -> bool:
+    # Some responses carry the code only in the message (Azurite's single-entity writes).
+    return getattr(exc, "error_code", None) == "TableNotFound" or "TableNotFound" in str(exc)
