@@ -1,0 +1,45 @@
+// The app's secret (the cursor signing key), readable only through RBAC by managed identities.
+param location string
+param tags object
+param name string
+@secure()
+param cursorKey string
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  // checkov:skip=CKV_AZURE_109: no VNet in this reference; access requires Entra RBAC on the vault.
+  // checkov:skip=CKV_AZURE_189: same reason; the app's Key Vault references and the gateway read it over the public endpoint with RBAC.
+  // checkov:skip=CKV2_AZURE_32: private endpoints need a VNet, which this reference does not deploy.
+  name: name
+  location: location
+  tags: tags
+  properties: {
+    tenantId: subscription().tenantId
+    sku: {
+      family: 'A'
+      name: 'standard'
+    }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 7
+    enablePurgeProtection: true
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      defaultAction: 'Allow'
+      bypass: 'AzureServices'
+    }
+  }
+}
+
+resource cursorSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  // checkov:skip=CKV_AZURE_41: the cursor key is rotated by redeploying; an expiry would break paging links without warning.
+  parent: vault
+  name: 'cursor-key'
+  properties: {
+    value: cursorKey
+    contentType: 'text/plain'
+  }
+}
+
+output id string = vault.id
+output name string = vault.name
+output cursorKeySecretUri string = cursorSecret.properties.secretUri

@@ -1,0 +1,66 @@
+// A storage account reachable only with Entra identities: shared keys off, HTTPS and TLS 1.2,
+// no public blob access. Optionally the API's table and the Flex deployment container.
+param location string
+param tags object
+param name string
+param tableName string = ''
+param deploymentContainerName string = ''
+
+resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  // checkov:skip=CKV_AZURE_35: Flex Consumption reaches storage over public endpoints without a VNet here; access needs an Entra identity and RBAC (shared keys are off).
+  // checkov:skip=CKV_AZURE_59: same reason as CKV_AZURE_35; public network access is required without VNet integration.
+  // checkov:skip=CKV_AZURE_206: LRS is a deliberate cost choice for this reference; use ZRS/GZRS for production data.
+  // checkov:skip=CKV_AZURE_33: queue service logging is not used; the account holds tables and the deployment package.
+  // checkov:skip=CKV2_AZURE_1: customer-managed keys are out of scope; Microsoft-managed encryption at rest applies.
+  // checkov:skip=CKV2_AZURE_33: private endpoints need a VNet, which this reference does not deploy.
+  // checkov:skip=CKV2_AZURE_38: soft delete for blobs is not needed for a replaceable deployment package.
+  // checkov:skip=CKV2_AZURE_40: shared key authorization is disabled (allowSharedKeyAccess false); the check misreads it.
+  // checkov:skip=CKV2_AZURE_41: SAS is unusable with shared keys off, so no SAS expiration policy is needed.
+  name: name
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: {
+    name: 'Standard_LRS'
+  }
+  properties: {
+    allowSharedKeyAccess: false
+    allowBlobPublicAccess: false
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    defaultToOAuthAuthentication: true
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      defaultAction: 'Allow'
+      bypass: 'AzureServices'
+    }
+  }
+}
+
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = if (!empty(tableName)) {
+  parent: account
+  name: 'default'
+}
+
+resource table 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = if (!empty(tableName)) {
+  parent: tableService
+  name: tableName
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = if (!empty(deploymentContainerName)) {
+  parent: account
+  name: 'default'
+}
+
+resource container 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = if (!empty(deploymentContainerName)) {
+  parent: blobService
+  name: deploymentContainerName
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
+output id string = account.id
+output name string = account.name
+output blobEndpoint string = account.properties.primaryEndpoints.blob
+output tableEndpoint string = account.properties.primaryEndpoints.table

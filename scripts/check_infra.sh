@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Static policy scan of infra/ with checkov, in its own virtual environment (it pins
+# pycep-parser 0.5.1 and an older `packaging` than the test tools). checkov exits 0 even when
+# it could not parse a file, so this script reads its JSON and fails on parsing errors, on any
+# failed check, and when nothing was scanned. tests/infra/ parses every file and asserts what
+# checkov has no checks for (shared keys, identity connections, caching, owner header).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x .venv-checkov/bin/checkov ]; then
+  python3 -m venv .venv-checkov
+  .venv-checkov/bin/python -m pip install --disable-pip-version-check -q checkov==3.3.30 > .venv-checkov/pip.log 2>&1 \
+    || { cat .venv-checkov/pip.log >&2; exit 1; }
+fi
+
+report=$(mktemp)
+trap 'rm -f "$report"' EXIT
+.venv-checkov/bin/checkov -d infra --framework bicep --skip-download --compact -o json > "$report" || true
+
+.venv/bin/python - "$report" <<'PY'
+import json
+import pathlib
+import sys
+
+data = json.loads(pathlib.Path(sys.argv[1]).read_text() or "{}")
+reports = data if isinstance(data, list) else [data]
+summary = {"passed": 0, "failed": 0, "skipped": 0, "parsing_errors": 0, "resource_count": 0}
+failures = []
+for report in reports:
+    for key in summary:
+        summary[key] += int(report.get("summary", {}).get(key, 0))
+    failures += report.get("results", {}).get("failed_checks", [])
+bicep_files = sorted(str(p) for p in pathlib.Path("infra").rglob("*.bicep"))
+scanned = set()
+for report in reports:
+    for section in ("passed_checks", "failed_checks", "skipped_checks"):
+        for check in report.get("results", {}).get(section, []):
+            scanned.add(check["file_path"].lstrip("/"))
+print(f"checkov: {summary['passed']} passed, {summary['failed']} failed, {summary['skipped']} skipped "
+      f"(with reasons), {summary['parsing_errors']} parsing errors, {summary['resource_count']} resources, "
+      f"{len(scanned)} of {len(bicep_files)} Bicep files had applicable checks")
+for check in failures:
+    print(f"  FAILED {check['check_id']} {check['check_name']} at {check['file_path']}:{check['resource']}")
+problems = []
+if summary["parsing_errors"]:
+    problems.append("checkov could not parse some files")
+if summary["failed"]:
+    problems.append("failed checks")
+if summary["passed"] == 0 or summary["resource_count"] == 0:
+    problems.append("nothing was scanned")
+if problems:
+    print("infra scan FAILED: " + "; ".join(problems))
+    sys.exit(1)
+PY
