@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-bash scripts/ensure_chromium.sh
+bash scripts/ensure_debian_tools.sh
 
 echo "== ruff"
 .venv/bin/ruff check .
