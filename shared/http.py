@@ -102,12 +102,13 @@ def problem_type(kind: str) -> str:
 class ApiCall:
     """One request, with the parsing rules every verb shares."""
 
-    def __init__(self, req: func.HttpRequest, settings: Settings, request_id: str) -> None:
+    def __init__(self, req: func.HttpRequest, settings: Settings, request_id: str, needs_owner: bool = True) -> None:
         self.req = req
         self.settings = settings
         self.request_id = request_id
         self.method = req.method.upper()
-        self.owner = self._owner()
+        # Public documents are the same for everyone: they neither read nor require an owner.
+        self.owner = self._owner() if needs_owner else settings.default_owner
 
     # Identity -----------------------------------------------------------------------------
 
@@ -372,7 +373,7 @@ def api_handler(
         request_id = _request_id(req)
         counter = start_round_trip_count()
         try:
-            call = ApiCall(req, settings, request_id) if needs_owner else _ownerless_call(req, settings, request_id)
+            call = ApiCall(req, settings, request_id, needs_owner)
             response = await asyncio.wait_for(handler(call), timeout=settings.storage_timeout_seconds)
         except HttpProblem as exc:
             response = problem_response(exc.status, exc.kind, exc.detail, exc.extensions, exc.headers)
@@ -411,13 +412,6 @@ def api_handler(
     # The worker reads these annotations to bind the trigger: they must be real objects.
     function.__annotations__ = {"req": func.HttpRequest, "return": func.HttpResponse}
     return function
-
-
-def _ownerless_call(req: func.HttpRequest, settings: Settings, request_id: str) -> ApiCall:
-    call = ApiCall.__new__(ApiCall)
-    call.req, call.settings, call.request_id, call.method = req, settings, request_id, req.method.upper()
-    call.owner = settings.default_owner
-    return call
 
 
 def _finish(req: func.HttpRequest, response: func.HttpResponse, request_id: str) -> func.HttpResponse:
