@@ -153,3 +153,23 @@ async def test_batch_update_is_all_or_nothing_on_a_stale_etag(owner: str) -> Non
         )
     after = await items.get(owner, todo_list.id, first.id)
     assert after is not None and after.value.state is ItemState.TODO
+
+
+async def test_storage_client_ignores_proxy_variables_and_reaches_storage_directly(
+    owner: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A proxy nobody listens on: a client that honoured it (and paid a thread hop per call to
+    # look it up) would fail here. The process client is built fresh so it sees this environment.
+    from shared.config import get_settings
+    from shared.storage import _build_service_client
+
+    await get_table()  # the table exists (created by the process client)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    async with _build_service_client(get_settings()) as service:
+        table = service.get_table_client("todo")
+        todo_list = a_list()
+        await table.create_entity({"PartitionKey": owner, "RowKey": f"L|{todo_list.id}", "Name": "n"})
+        assert (await table.get_entity(owner, f"L|{todo_list.id}"))["Name"] == "n"
