@@ -207,7 +207,8 @@ def test_owner_header_is_removed_then_set_from_the_verified_identity(auth: str) 
     delete = steps.index(("set-header", "X-Todo-Owner", "delete"))
     override = steps.index(("set-header", "X-Todo-Owner", "override"))
     limit = [tag for tag, _, _ in steps].index("rate-limit-by-key")
-    assert delete < override < limit
+    generation = steps.index(("set-header", "X-Todo-Generation", "override"))
+    assert delete < override < generation < limit
     if auth == "jwt":
         assert [tag for tag, _, _ in steps].index("validate-jwt") < override
     assert steps[-1][0] == "set-backend-service"
@@ -239,6 +240,25 @@ def test_cache_policy_varies_by_owner_and_paging_and_is_attached_only_to_gets() 
     assert all(r["method"] == "GET" for r in routes if r["cached"])
     loop = str(resource("modules/apim.bicep", "cachePolicies"))
     assert "GET" in loop and "cached" in loop
+
+
+def test_each_successful_write_starts_a_new_cache_generation_for_its_owner() -> None:
+    # Parsed without masking: the expressions themselves are what this test reads.
+    root = ET.fromstring(_compose_api_policy("jwt"))  # noqa: S314 - our own policy file
+    key_variable = root.find("inbound/set-variable[@name='generationKey']")
+    assert key_variable is not None and 'GetValueOrDefault("X-Todo-Owner"' in (key_variable.get("value") or "")
+    lookup = root.find("inbound/cache-lookup-value")
+    assert lookup is not None and 'Variables["generationKey"]' in (lookup.get("key") or "")
+    header = root.find("inbound/set-header[@name='X-Todo-Generation']")
+    assert header is not None and lookup.get("variable-name") in (header.findtext("value") or "")
+    when = root.find("outbound/choose/when")
+    assert when is not None
+    condition = when.get("condition") or ""
+    assert 'Method != "GET"' in condition and 'Method != "HEAD"' in condition and "StatusCode < 400" in condition
+    store = when.find("cache-store-value")
+    assert store is not None and store.get("key") == lookup.get("key") and "NewGuid" in (store.get("value") or "")
+    cache = _xml((POLICIES / "get-cache.xml").read_text()).find("inbound/cache-lookup")
+    assert cache is not None and "X-Todo-Generation" in {h.text for h in cache.findall("vary-by-header")}
 
 
 def test_gateway_operations_come_from_the_route_table() -> None:
