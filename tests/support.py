@@ -185,6 +185,18 @@ class ApiClient:
     def delete(self, path: str, **kwargs: Any) -> Response:
         return self.request("DELETE", path, **kwargs)
 
+    def all_pages(self, path: str) -> list[Any]:
+        """Every element of a collection, following Link rel="next" to the end."""
+        values: list[Any] = []
+        url: str | None = path
+        while url:
+            response = self.get(url)
+            assert response.status == 200, response.body
+            values += response.json()
+            link = response.header("Link")
+            url = link[1 : link.index(">")] if link else None
+        return values
+
     def new_list(self, name: str = "groceries", **fields: Any) -> dict[str, Any]:
         response = self.post("/lists", {"name": name, **fields})
         assert response.status == 201, response.body
