@@ -238,15 +238,14 @@ class TodoService:
         wanted = list(dict.fromkeys(item_ids))  # keep order, drop repeats
         for _ in range(WRITE_ATTEMPTS):
             stored_list, found = await asyncio.gather(
-                self.lists.get(owner, list_id),
-                asyncio.gather(*(self.items.get(owner, list_id, i) for i in wanted)),
+                self.lists.get(owner, list_id), self.items.get_many(owner, list_id, wanted)
             )
             if stored_list is None:
                 raise NotFound("the list does not exist")
-            unknown = [item_id for item_id, stored in zip(wanted, found, strict=False) if stored is None]
+            unknown = [item_id for item_id in wanted if item_id not in found]
             if unknown:
                 raise UnknownItems("some item ids are not in this list; nothing was changed", unknownIds=unknown)
-            present: list[Stored[TodoItem]] = [s for s in found if s is not None]
+            present = [found[item_id] for item_id in wanted]
             changed = [
                 Stored(
                     self._apply_item_changes(s.value, {"state": state}).model_copy(

@@ -109,6 +109,10 @@ class FakeItemRepository(ItemRepository):
     async def get(self, owner: str, list_id: str, item_id: str) -> Stored[TodoItem] | None:
         return self.store.items.get((owner, list_id, item_id))
 
+    async def get_many(self, owner: str, list_id: str, item_ids: Sequence[str]) -> dict[str, Stored[TodoItem]]:
+        found = {i: self.store.items.get((owner, list_id, i)) for i in item_ids}
+        return {i: stored for i, stored in found.items() if stored is not None}
+
     async def replace_many(self, owner: str, list_id: str, items: Sequence[Stored[TodoItem]], touch_list: bool) -> None:
         if touch_list and (owner, list_id) not in self.store.lists:
             raise NotFound("the list does not exist")

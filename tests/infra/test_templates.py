@@ -250,7 +250,7 @@ def test_each_successful_write_starts_a_new_cache_generation_for_its_owner() -> 
     lookup = root.find("inbound/cache-lookup-value")
     assert lookup is not None and 'Variables["generationKey"]' in (lookup.get("key") or "")
     header = root.find("inbound/set-header[@name='X-Todo-Generation']")
-    assert header is not None and lookup.get("variable-name") in (header.findtext("value") or "")
+    assert header is not None and str(lookup.get("variable-name")) in (header.findtext("value") or "")
     when = root.find("outbound/choose/when")
     assert when is not None
     condition = when.get("condition") or ""

@@ -173,3 +173,40 @@ async def test_storage_client_ignores_proxy_variables_and_reaches_storage_direct
         todo_list = a_list()
         await table.create_entity({"PartitionKey": owner, "RowKey": f"L|{todo_list.id}", "Name": "n"})
         assert (await table.get_entity(owner, f"L|{todo_list.id}"))["Name"] == "n"
+
+
+async def test_get_many_reads_the_wanted_items_of_one_list_only(owner: str) -> None:
+    lists, items = ListRepository(), ItemRepository()
+    mine, other = a_list(), a_list()
+    await lists.add(owner, mine, None)
+    await lists.add(owner, other, None)
+    stored = [an_item(mine.id, f"i{n}") for n in range(6)]
+    for item in stored:
+        await items.add(owner, item, None)
+    foreign = an_item(other.id)
+    await items.add(owner, foreign, None)
+    wanted = [stored[4].id, stored[1].id, foreign.id, new_id()]
+    found = await items.get_many(owner, mine.id, wanted)
+    assert set(found) == {stored[1].id, stored[4].id}
+    assert found[stored[4].id].value == stored[4]
+    # the etag read this way guards a conditional write like one from a point read
+    await items.replace_many(owner, mine.id, [found[stored[4].id]], touch_list=True)
+    with pytest.raises(VersionConflict):
+        await items.replace_many(owner, mine.id, [found[stored[4].id]], touch_list=True)
+
+
+async def test_get_many_past_one_page_of_rows_reads_the_rest_one_by_one(
+    owner: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shared.repositories
+
+    monkeypatch.setattr(shared.repositories, "PAGE_LIMIT", 3)
+    lists, items = ListRepository(), ItemRepository()
+    todo_list = a_list()
+    await lists.add(owner, todo_list, None)
+    stored = [an_item(todo_list.id, f"i{n}") for n in range(8)]
+    for item in stored:
+        await items.add(owner, item, None)
+    wanted = [stored[0].id, stored[5].id, stored[7].id]
+    found = await items.get_many(owner, todo_list.id, wanted)
+    assert {i: s.value for i, s in found.items()} == {i.id: i for i in (stored[0], stored[5], stored[7])}
