@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
@@ -38,6 +39,12 @@ CLIENT_OPTIONS: dict[str, Any] = {
     "read_timeout": 5,
     "use_env_settings": False,
 }
+
+
+# The SDK logs every storage request's and response's headers at INFO, and the Functions host
+# forwards INFO to Application Insights: that would be a billed log line per storage call.
+# Warnings and errors from the SDK still flow.
+logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)
 
 
 @dataclass

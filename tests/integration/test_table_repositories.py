@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime
 
 import pytest
@@ -210,3 +211,11 @@ async def test_get_many_past_one_page_of_rows_reads_the_rest_one_by_one(
     wanted = [stored[0].id, stored[5].id, stored[7].id]
     found = await items.get_many(owner, todo_list.id, wanted)
     assert {i: s.value for i, s in found.items()} == {i.id: i for i in (stored[0], stored[5], stored[7])}
+
+
+async def test_storage_calls_add_no_info_log_lines(owner: str, caplog: pytest.LogCaptureFixture) -> None:
+    # The Functions host forwards INFO logs to Application Insights: a line per storage call
+    # (the SDK's request/response header dump) would be billed on every request.
+    caplog.set_level(logging.INFO)
+    await ListRepository().add(owner, a_list(), None)
+    assert [r for r in caplog.records if r.name.startswith("azure")] == []
