@@ -567,18 +567,27 @@ def chart(result: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     figure, axis = plt.subplots(figsize=(8, 5))
-    for verb in VERBS:
+    for index, verb in enumerate(VERBS):
+        color = f"C{index}"  # one colour per verb: solid for the API, dotted for storage
         points = result["http"][verb]
-        axis.plot([int(c) for c in points], [p["rps"] for p in points.values()], marker="o", label=f"{verb} (API)")
+        axis.plot(
+            [int(c) for c in points],
+            [p["rps"] for p in points.values()],
+            marker="o",
+            color=color,
+            label=f"{verb} (API)",
+        )
         direct = result["storage_direct"][verb]
         axis.plot(
             [int(c) for c in direct],
             [p["rps"] for p in direct.values()],
             linestyle=":",
-            alpha=0.6,
+            color=color,
+            alpha=0.7,
             label=f"{verb} (storage)",
         )
     axis.set_xscale("log", base=2)
+    axis.set_yscale("log")
     axis.set_xlabel("concurrency")
     axis.set_ylabel("requests per second")
     axis.set_title("Todo API throughput vs concurrency (solid: API over HTTP; dotted: storage directly)")
