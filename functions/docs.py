@@ -9,7 +9,7 @@ from pathlib import Path
 
 import azure.functions as func
 
-from shared.http import ApiCall, HttpProblem, method_not_allowed, public_handler
+from shared.http import ApiCall, HttpProblem, guard_other_methods, public_handler
 from shared.openapi import document_bytes
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]
@@ -69,9 +69,4 @@ async def get_asset(call: ApiCall) -> func.HttpResponse:
 
 
 for _route in ("openapi.json", "docs", "app", "assets/{name}"):
-    _name = "static_" + _route.replace(".", "_").replace("/{name}", "") + "_other_methods"
-    bp.function_name(_name)(
-        bp.route(route=_route, methods=["POST", "PUT", "PATCH", "DELETE", "OPTIONS"], auth_level=PUBLIC)(
-            method_not_allowed(["GET", "HEAD"])
-        )
-    )
+    guard_other_methods(bp, _route, ["GET", "HEAD"], PUBLIC)

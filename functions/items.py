@@ -2,7 +2,7 @@
 
 import azure.functions as func
 
-from shared.http import ApiCall, api_handler, method_not_allowed
+from shared.http import ApiCall, api_handler, guard_other_methods
 from shared.models import ItemState, TodoItemPatch, TodoItemWrite, sent_fields
 from shared.service import MAX_BATCH_IDS, get_service
 
@@ -92,18 +92,6 @@ async def set_items_state(call: ApiCall) -> func.HttpResponse:
     return call.values(items)
 
 
-bp.function_name("items_other_methods")(
-    bp.route(route=ITEMS, methods=["PUT", "PATCH", "DELETE", "OPTIONS"], auth_level=AUTH)(
-        method_not_allowed(["GET", "HEAD", "POST"])
-    )
-)
-bp.function_name("item_other_methods")(
-    bp.route(route=ITEM, methods=["POST", "OPTIONS"], auth_level=AUTH)(
-        method_not_allowed(["GET", "HEAD", "PUT", "PATCH", "DELETE"])
-    )
-)
-bp.function_name("items_by_state_other_methods")(
-    bp.route(route=BY_STATE, methods=["POST", "PATCH", "DELETE", "OPTIONS"], auth_level=AUTH)(
-        method_not_allowed(["GET", "HEAD", "PUT"])
-    )
-)
+guard_other_methods(bp, ITEMS, ["GET", "HEAD", "POST"], AUTH)
+guard_other_methods(bp, ITEM, ["GET", "HEAD", "PUT", "PATCH", "DELETE"], AUTH)
+guard_other_methods(bp, BY_STATE, ["GET", "HEAD", "PUT"], AUTH)

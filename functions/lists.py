@@ -2,7 +2,7 @@
 
 import azure.functions as func
 
-from shared.http import ApiCall, api_handler, method_not_allowed
+from shared.http import ApiCall, api_handler, guard_other_methods
 from shared.models import TodoListPatch, TodoListWrite, sent_fields
 from shared.service import get_service
 
@@ -63,13 +63,5 @@ async def delete_list(call: ApiCall) -> func.HttpResponse:
     return call.no_content()
 
 
-bp.function_name("lists_other_methods")(
-    bp.route(route=LISTS, methods=["PUT", "PATCH", "DELETE", "OPTIONS"], auth_level=AUTH)(
-        method_not_allowed(["GET", "HEAD", "POST"])
-    )
-)
-bp.function_name("list_other_methods")(
-    bp.route(route=LIST, methods=["POST", "OPTIONS"], auth_level=AUTH)(
-        method_not_allowed(["GET", "HEAD", "PUT", "PATCH", "DELETE"])
-    )
-)
+guard_other_methods(bp, LISTS, ["GET", "HEAD", "POST"], AUTH)
+guard_other_methods(bp, LIST, ["GET", "HEAD", "PUT", "PATCH", "DELETE"], AUTH)

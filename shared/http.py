@@ -48,6 +48,7 @@ from shared.storage import start_round_trip_count
 logger = logging.getLogger("todo.api")
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
+NOT_AN_OPERATION = "_other_methods"  # suffix of the functions that only answer 405
 PROBLEM_JSON = "application/problem+json"
 JSON = "application/json"
 MERGE_PATCH_JSON = "application/merge-patch+json"
@@ -344,6 +345,21 @@ def method_not_allowed(allowed: Iterable[str]) -> Callable[[func.HttpRequest], A
         raise _MethodNotAllowed(allow)
 
     return api_handler(handler, needs_owner=False)
+
+
+ROUTABLE_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def guard_other_methods(bp: func.Blueprint, route: str, served: Iterable[str], auth_level: func.AuthLevel) -> None:
+    """Register, for one route, the function that owns every method the route does not serve.
+
+    The real Functions host answers an unregistered method with 404; this function makes it a
+    405 with Allow (and answers OPTIONS). Its name ends in NOT_AN_OPERATION so the OpenAPI
+    document and the gateway's route table leave it out."""
+    served = list(served)
+    others = [m for m in ROUTABLE_METHODS if m not in served]
+    name = re.sub(r"[^a-z0-9]+", "_", route.lower()).strip("_") + NOT_AN_OPERATION
+    bp.function_name(name)(bp.route(route=route, methods=others, auth_level=auth_level)(method_not_allowed(served)))
 
 
 class _MethodNotAllowed(HttpProblem):

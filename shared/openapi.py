@@ -14,6 +14,7 @@ import azure.functions as func
 from pydantic import BaseModel
 
 from shared.config import OWNER_HEADER
+from shared.http import NOT_AN_OPERATION as NOT_OPERATIONS_SUFFIX
 from shared.models import TodoItem, TodoItemPatch, TodoItemWrite, TodoList, TodoListPatch, TodoListWrite
 from shared.pagination import DEFAULT_TOP, MAX_SKIP, MAX_TOP
 from shared.service import MAX_BATCH_IDS
@@ -21,7 +22,6 @@ from shared.service import MAX_BATCH_IDS
 ID_SCHEMA = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
 SCHEMA_REF = "#/components/schemas/{model}"
 MODELS: tuple[type[BaseModel], ...] = (TodoList, TodoListWrite, TodoListPatch, TodoItem, TodoItemWrite, TodoItemPatch)
-NOT_OPERATIONS_SUFFIX = "_other_methods"
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,7 @@ def _traffic(client: ApiClient, until: float, statuses: Counter[int], lock: thre
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(SOAK_SECONDS + 120)  # the suite's 300 s limit would cut a 5-minute soak
 def test_mixed_traffic_has_no_server_errors_and_flat_memory(soak_host: LocalHost) -> None:
     assert soak_host.process is not None
     pid = soak_host.process.pid
