@@ -127,11 +127,14 @@ class FakeItemRepository(ItemRepository):
         for stored in items:
             self.store.items[(owner, list_id, stored.value.id)] = Stored(stored.value, self.store.etag())
 
-    async def remove(self, owner: str, list_id: str, item_id: str, etag: str) -> None:
+    async def remove(self, owner: str, list_id: str, item_id: str, etag: str | None) -> None:
         current = self.store.items.get((owner, list_id, item_id))
-        if current is not None and current.etag != etag:
+        if current is None or (owner, list_id) not in self.store.lists:
+            raise NotFound("the item does not exist")
+        if etag is not None and current.etag != etag:
             raise VersionConflict()
-        self.store.items.pop((owner, list_id, item_id), None)
+        self.store.touch_list(owner, list_id)
+        del self.store.items[(owner, list_id, item_id)]
 
     async def page(
         self, owner: str, list_id: str, state: ItemState | None, after: str | None, limit: int, skip: int

@@ -97,6 +97,28 @@ async def test_delete_retry_finishes_an_interrupted_delete(service: TodoService,
         await service.delete_list(OWNER, todo_list.id, UNCONDITIONAL)
 
 
+async def test_items_left_by_an_interrupted_delete_cannot_be_deleted_one_by_one(
+    service: TodoService, store: FakeStore
+) -> None:
+    todo_list = (await service.create_list(OWNER, TodoListWrite(name="home"), None)).value
+    items = [(await service.create_item(OWNER, todo_list.id, TodoItemWrite(name=n), None)).value for n in "ab"]
+    etag_version = items[1].version()
+    del store.lists[(OWNER, todo_list.id)]  # as if the delete stopped after removing the list
+    with pytest.raises(NotFound):
+        await service.delete_item(OWNER, todo_list.id, items[0].id, UNCONDITIONAL)
+    with pytest.raises(PreconditionFailed):  # the client held an ETag of a resource that is gone
+        await service.delete_item(OWNER, todo_list.id, items[1].id, Expectation(versions=frozenset({etag_version})))
+    assert len(store.items) == 2  # the list delete's retry sweeps them, not these calls
+
+
+async def test_unconditional_delete_of_a_missing_item_is_not_found(service: TodoService) -> None:
+    todo_list = (await service.create_list(OWNER, TodoListWrite(name="home"), None)).value
+    with pytest.raises(NotFound):
+        await service.delete_item(OWNER, todo_list.id, "0" * 32, UNCONDITIONAL)
+    with pytest.raises(PreconditionFailed):
+        await service.delete_item(OWNER, todo_list.id, "0" * 32, Expectation(any_version=True))
+
+
 async def test_item_cannot_be_created_in_a_missing_list(service: TodoService, store: FakeStore) -> None:
     with pytest.raises(NotFound):
         await service.create_item(OWNER, "0" * 32, TodoItemWrite(name="orphan"), None)
