@@ -335,21 +335,13 @@ class ItemRepository:
         except TableTransactionError as exc:
             _raise_for_transaction(exc, False, -1)
 
-    async def remove(self, owner: str, list_id: str, item_id: str, etag: str | None) -> None:
-        """Delete an item of a list that exists, in one transaction: NotFound when the item or
-        its list is missing (a lone delete would succeed silently on a missing entity), and
-        VersionConflict when etag is given and the item changed since it was read."""
-        condition = _conditional(etag) if etag else {}
-        operations = [
-            _touch_list(owner, list_id),
-            ("delete", {"PartitionKey": owner, "RowKey": _item_key(list_id, item_id)}, condition),
-        ]
-        try:
-            await _submit(operations)
-        except TableTransactionError as exc:
-            if exc.status_code == 404:
-                raise NotFound("the item does not exist") from exc
-            _raise_for_transaction(exc, False, -1)
+    async def remove(self, owner: str, list_id: str, item_id: str, etag: str) -> None:
+        table = await get_table()
+        async with translate_storage_errors():
+            try:
+                await table.delete_entity(owner, _item_key(list_id, item_id), **_conditional(etag))
+            except ResourceModifiedError as exc:
+                raise VersionConflict() from exc
 
     async def page(
         self, owner: str, list_id: str, state: ItemState | None, after: str | None, limit: int, skip: int

@@ -57,10 +57,6 @@ class Expectation:
     versions: frozenset[str] = frozenset()
     any_version: bool = False
 
-    @property
-    def is_unconditional(self) -> bool:
-        return not self.versions and not self.any_version
-
     def check(self, current: TodoList | TodoItem | None) -> None:
         if current is None:
             if self.any_version or self.versions:
@@ -229,23 +225,13 @@ class TodoService:
         raise StorageUnavailable("the item is being changed by many writers; retry")
 
     async def delete_item(self, owner: str, list_id: str, item_id: str, expect: Expectation) -> None:
-        if expect.is_unconditional:
-            await self.items.remove(owner, list_id, item_id, None)  # one transaction; it checks the list too
-            return
         for _ in range(WRITE_ATTEMPTS):
-            stored = await self.items.get(owner, list_id, item_id)
-            expect.check(stored.value if stored else None)
-            if stored is None:
-                raise NotFound("the item does not exist")
+            stored = await self._stored_item(owner, list_id, item_id, expect)
             try:
                 await self.items.remove(owner, list_id, item_id, stored.etag)
                 return
             except VersionConflict:
                 continue
-            except NotFound:
-                # The list is gone (the item was left by an interrupted list delete): for the
-                # client the resource does not exist, and it sent a precondition.
-                raise PreconditionFailed("the resource does not exist") from None
         raise StorageUnavailable("the item is being changed by many writers; retry")
 
     async def set_items_state(self, owner: str, list_id: str, state: ItemState, item_ids: list[str]) -> list[TodoItem]:

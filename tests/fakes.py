@@ -127,14 +127,11 @@ class FakeItemRepository(ItemRepository):
         for stored in items:
             self.store.items[(owner, list_id, stored.value.id)] = Stored(stored.value, self.store.etag())
 
-    async def remove(self, owner: str, list_id: str, item_id: str, etag: str | None) -> None:
+    async def remove(self, owner: str, list_id: str, item_id: str, etag: str) -> None:
         current = self.store.items.get((owner, list_id, item_id))
-        if current is None or (owner, list_id) not in self.store.lists:
-            raise NotFound("the item does not exist")
-        if etag is not None and current.etag != etag:
+        if current is not None and current.etag != etag:
             raise VersionConflict()
-        self.store.touch_list(owner, list_id)
-        del self.store.items[(owner, list_id, item_id)]
+        self.store.items.pop((owner, list_id, item_id), None)
 
     async def page(
         self, owner: str, list_id: str, state: ItemState | None, after: str | None, limit: int, skip: int

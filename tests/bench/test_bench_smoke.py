@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED_TRANSACTIONS = {"get_item": 2, "list_page": 2, "post_item": 1, "patch_item": 2, "put_state": 3,
-                         "delete_item": 1, "apim_cache_hit": 0}  # fmt: skip
+                         "delete_item": 3, "apim_cache_hit": 0}  # fmt: skip
 
 
 @pytest.mark.slow

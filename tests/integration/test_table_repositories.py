@@ -219,27 +219,3 @@ async def test_storage_calls_add_no_info_log_lines(owner: str, caplog: pytest.Lo
     caplog.set_level(logging.INFO)
     await ListRepository().add(owner, a_list(), None)
     assert [r for r in caplog.records if r.name.startswith("azure")] == []
-
-
-async def test_item_remove_requires_the_item_and_its_list_and_honours_the_etag(owner: str) -> None:
-    lists, items = ListRepository(), ItemRepository()
-    todo_list = a_list()
-    await lists.add(owner, todo_list, None)
-    first, second = an_item(todo_list.id, "a"), an_item(todo_list.id, "b")
-    await items.add(owner, first, None)
-    await items.add(owner, second, None)
-    with pytest.raises(NotFound):  # a lone delete of a missing entity would have succeeded
-        await items.remove(owner, todo_list.id, new_id(), None)
-    stored = await items.get(owner, todo_list.id, first.id)
-    assert stored is not None
-    await items.replace_many(owner, todo_list.id, [stored], touch_list=True)
-    with pytest.raises(VersionConflict):
-        await items.remove(owner, todo_list.id, first.id, stored.etag)
-    await items.remove(owner, todo_list.id, first.id, None)
-    assert await items.get(owner, todo_list.id, first.id) is None
-    stored_list = await lists.get(owner, todo_list.id)
-    assert stored_list is not None
-    await lists.remove(owner, todo_list.id, stored_list.etag)
-    with pytest.raises(NotFound):  # the list is gone: its leftover item cannot be deleted alone
-        await items.remove(owner, todo_list.id, second.id, None)
-    assert await items.get(owner, todo_list.id, second.id) is not None
