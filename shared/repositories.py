@@ -320,16 +320,27 @@ class ItemRepository:
             found.update({stored.value.id: stored for stored in more if stored is not None})
         return found
 
-    async def replace_many(self, owner: str, list_id: str, items: Sequence[Stored[TodoItem]], touch_list: bool) -> None:
-        """Replace items of one list atomically, each only if unchanged since it was read.
+    async def replace(self, owner: str, item: TodoItem, etag: str) -> None:
+        """Replace one item only if unchanged since it was read. A point write, not a
+        transaction: an update can never create a row, so it cannot leave an orphan, and a
+        transaction costs about six times the client CPU of a point write (make bench)."""
+        table = await get_table()
+        async with translate_storage_errors():
+            try:
+                await table.update_entity(_item_entity(owner, item), mode=UpdateMode.REPLACE, **_conditional(etag))
+            except ResourceModifiedError as exc:
+                raise VersionConflict() from exc
+            except ResourceNotFoundError as exc:
+                if is_table_missing(exc):
+                    raise
+                raise VersionConflict() from exc  # deleted since it was read: the re-read decides
 
-        touch_list adds a step that requires the list to exist, so an item left behind by an
-        interrupted list delete cannot be edited (at most 99 items then, 100 otherwise)."""
-        operations: list[tuple[Any, ...]] = [_touch_list(owner, list_id)] if touch_list else []
-        for stored in items:
-            operations.append(
-                ("update", _item_entity(owner, stored.value), {"mode": UpdateMode.REPLACE, **_conditional(stored.etag)})
-            )
+    async def replace_many(self, owner: str, list_id: str, items: Sequence[Stored[TodoItem]]) -> None:
+        """Replace items of one list atomically, each only if unchanged since it was read."""
+        operations = [
+            ("update", _item_entity(owner, stored.value), {"mode": UpdateMode.REPLACE, **_conditional(stored.etag)})
+            for stored in items
+        ]
         try:
             await _submit(operations)
         except TableTransactionError as exc:

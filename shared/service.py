@@ -209,16 +209,13 @@ class TodoService:
         self, owner: str, list_id: str, item_id: str, changes: dict[str, Any], expect: Expectation
     ) -> TodoItem:
         for _ in range(WRITE_ATTEMPTS):
-            stored = await self.items.get(owner, list_id, item_id)
-            expect.check(stored.value if stored else None)
-            if stored is None:
-                raise NotFound("the item does not exist")
+            stored = await self._stored_item(owner, list_id, item_id, expect)
             updated = self._apply_item_changes(stored.value, changes)
             if updated == stored.value:
                 return stored.value
             updated = updated.model_copy(update={"updated_date": self.clock()})
             try:
-                await self.items.replace_many(owner, list_id, [Stored(updated, stored.etag)], touch_list=True)
+                await self.items.replace(owner, updated, stored.etag)
                 return updated
             except VersionConflict:
                 continue
@@ -258,7 +255,7 @@ class TodoService:
             ]
             try:
                 if changed:
-                    await self.items.replace_many(owner, list_id, changed, touch_list=False)
+                    await self.items.replace_many(owner, list_id, changed)
             except VersionConflict:
                 continue
             by_id = {s.value.id: s.value for s in changed}

@@ -113,17 +113,19 @@ class FakeItemRepository(ItemRepository):
         found = {i: self.store.items.get((owner, list_id, i)) for i in item_ids}
         return {i: stored for i, stored in found.items() if stored is not None}
 
-    async def replace_many(self, owner: str, list_id: str, items: Sequence[Stored[TodoItem]], touch_list: bool) -> None:
-        if touch_list and (owner, list_id) not in self.store.lists:
-            raise NotFound("the list does not exist")
+    async def replace(self, owner: str, item: TodoItem, etag: str) -> None:
+        current = self.store.items.get((owner, item.list_id, item.id))
+        if current is None or current.etag != etag:
+            raise VersionConflict()
+        self.store.items[(owner, item.list_id, item.id)] = Stored(item, self.store.etag())
+
+    async def replace_many(self, owner: str, list_id: str, items: Sequence[Stored[TodoItem]]) -> None:
         for stored in items:
             current = self.store.items.get((owner, list_id, stored.value.id))
             if current is None:
                 raise NotFound("the item does not exist")
             if current.etag != stored.etag:
                 raise VersionConflict()
-        if touch_list:
-            self.store.touch_list(owner, list_id)
         for stored in items:
             self.store.items[(owner, list_id, stored.value.id)] = Stored(stored.value, self.store.etag())
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-EXPECTED_TRANSACTIONS = {"get_item": 2, "list_page": 2, "post_item": 1, "patch_item": 2, "put_state": 3,
+EXPECTED_TRANSACTIONS = {"get_item": 2, "list_page": 2, "post_item": 1, "patch_item": 3, "put_state": 3,
                          "delete_item": 3, "apim_cache_hit": 0}  # fmt: skip
 
 

@@ -140,7 +140,7 @@ async def test_batch_update_is_all_or_nothing_on_a_stale_etag(owner: str) -> Non
     await items.add(owner, second, None)
     s1, s2 = await items.get(owner, todo_list.id, first.id), await items.get(owner, todo_list.id, second.id)
     assert s1 is not None and s2 is not None
-    await items.replace_many(owner, todo_list.id, [Stored(s2.value.model_copy(update={"name": "b2"}), s2.etag)], True)
+    await items.replace_many(owner, todo_list.id, [Stored(s2.value.model_copy(update={"name": "b2"}), s2.etag)])
     done = ItemState.DONE
     with pytest.raises(VersionConflict):
         await items.replace_many(
@@ -150,7 +150,6 @@ async def test_batch_update_is_all_or_nothing_on_a_stale_etag(owner: str) -> Non
                 Stored(s1.value.model_copy(update={"state": done}), s1.etag),
                 Stored(s2.value.model_copy(update={"state": done}), s2.etag),
             ],
-            False,
         )
     after = await items.get(owner, todo_list.id, first.id)
     assert after is not None and after.value.state is ItemState.TODO
@@ -191,9 +190,9 @@ async def test_get_many_reads_the_wanted_items_of_one_list_only(owner: str) -> N
     assert set(found) == {stored[1].id, stored[4].id}
     assert found[stored[4].id].value == stored[4]
     # the etag read this way guards a conditional write like one from a point read
-    await items.replace_many(owner, mine.id, [found[stored[4].id]], touch_list=True)
+    await items.replace_many(owner, mine.id, [found[stored[4].id]])
     with pytest.raises(VersionConflict):
-        await items.replace_many(owner, mine.id, [found[stored[4].id]], touch_list=True)
+        await items.replace_many(owner, mine.id, [found[stored[4].id]])
 
 
 async def test_get_many_past_one_page_of_rows_reads_the_rest_one_by_one(
@@ -219,3 +218,22 @@ async def test_storage_calls_add_no_info_log_lines(owner: str, caplog: pytest.Lo
     caplog.set_level(logging.INFO)
     await ListRepository().add(owner, a_list(), None)
     assert [r for r in caplog.records if r.name.startswith("azure")] == []
+
+
+async def test_item_replace_is_conditional_and_never_creates_a_row(owner: str) -> None:
+    lists, items = ListRepository(), ItemRepository()
+    todo_list = a_list()
+    await lists.add(owner, todo_list, None)
+    item = an_item(todo_list.id)
+    await items.add(owner, item, None)
+    stored = await items.get(owner, todo_list.id, item.id)
+    assert stored is not None
+    await items.replace(owner, item.model_copy(update={"name": "first"}), stored.etag)
+    with pytest.raises(VersionConflict):  # the etag read before the first write is stale now
+        await items.replace(owner, item.model_copy(update={"name": "second"}), stored.etag)
+    ghost = an_item(todo_list.id)
+    with pytest.raises(VersionConflict):  # a replace of a missing row fails instead of creating it
+        await items.replace(owner, ghost, stored.etag)
+    assert await items.get(owner, todo_list.id, ghost.id) is None
+    after = await items.get(owner, todo_list.id, item.id)
+    assert after is not None and after.value.name == "first"
