@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ from tests.support import Azurite, LocalHost, host_env
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")  # a system browser, never a downloaded one
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -32,20 +33,41 @@ def app_url(azurite: Azurite) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), "install Debian's chromium package (scripts/ensure_chromium.sh)"
+    assert Path(CHROMIUM).exists(), f"no browser at {CHROMIUM}: see scripts/ensure_debian_tools.sh"
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
 
 
+_SCRIPT_ERRORS: dict[int, list[str]] = {}
+
+
 def _open(browser: Browser, url: str) -> Page:
+    """A new tab that records uncaught script errors and console errors (CSP refusals among
+    them); _close fails the test if there were any. A refused request (a 412 the page
+    handles, say) is logged by Chromium as "Failed to load resource" and is not an error."""
     page = browser.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(message.text)
+            if message.type == "error" and not message.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    _SCRIPT_ERRORS[id(page)] = errors
     page.goto(url)
     page.set_default_timeout(10_000)
     return page
+
+
+def _close(page: Page) -> None:
+    errors = _SCRIPT_ERRORS.pop(id(page))
+    page.close()
+    assert errors == [], errors
 
 
 def _add_item(page: Page, name: str) -> None:
@@ -88,7 +110,7 @@ def test_manage_a_list_and_its_items(browser: Browser, app_url: str) -> None:
 
     page.click("#delete-list")
     expect(page.locator("#lists button", has_text="Weekly groceries")).to_have_count(0)
-    page.close()
+    _close(page)
 
 
 def test_conflicting_edit_from_another_tab_is_reported(browser: Browser, app_url: str) -> None:
@@ -111,8 +133,8 @@ def test_conflicting_edit_from_another_tab_is_reported(browser: Browser, app_url
     expect(first.locator("#message")).to_contain_text("Conflict")
     expect(first.locator("#items li .item-name")).to_have_value("Changed in tab two")
     first.screenshot(path=str(ARTIFACTS / "web-app-conflict.png"))
-    first.close()
-    second.close()
+    _close(first)
+    _close(second)
 
 
 def test_docs_page_renders_the_served_document(browser: Browser, app_url: str) -> None:
@@ -120,4 +142,4 @@ def test_docs_page_renders_the_served_document(browser: Browser, app_url: str) -
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("Todo API")
     expect(page.locator(".opblock").first).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "docs.png"))
-    page.close()
+    _close(page)
