@@ -7,9 +7,9 @@ Layout (one table, one partition per owner):
                    "K|{sha256(key)}"       an idempotency record
 Listing an owner's lists or one list's items is a range query inside one partition, so no
 query ever reads another owner's or another list's rows. Keeping a list and its items in one
-partition lets every item write run in a transaction that also touches the list entity: the
-write fails atomically when the list is gone, so a concurrent list delete can never leave an
-orphan item behind.
+partition lets every item creation run in a transaction that also touches the list entity: it
+fails atomically when the list is gone, so a concurrent list delete can never leave an orphan
+item behind. Updates need no such transaction: a conditional replace never creates a row.
 """
 
 from __future__ import annotations
