@@ -280,6 +280,31 @@ async def storage_benchmarks(config: Config, azurite: Azurite) -> dict[str, dict
 # In-process handler -----------------------------------------------------------------------------
 
 
+async def client_cpu_per_call(config: Config, azurite: Azurite) -> dict[str, float]:
+    """Python CPU the storage client spends per call, sequentially: what decides whether a
+    write is a point call or an entity-group transaction (MIME multipart in azure-core)."""
+    calls = 300 if config is FULL else 30
+    cpu: dict[str, float] = {}
+    async with AsyncTableClient.from_connection_string(azurite.connection_string, "todo", **CLIENT_OPTIONS) as table:
+        base = {"PartitionKey": "cpu", "Name": "n"}
+        await table.upsert_entity({**base, "RowKey": "L"})
+        for n in range(calls):
+            await table.upsert_entity({**base, "RowKey": f"r{n}"})
+        probes: dict[str, Callable[[int], Awaitable[Any]]] = {
+            "get_entity": lambda n: table.get_entity("cpu", f"r{n}"),
+            "update_entity": lambda n: table.update_entity({**base, "RowKey": f"r{n}"}, mode=UpdateMode.REPLACE),
+            "transaction_of_2": lambda n: table.submit_transaction(
+                [("update", {"PartitionKey": "cpu", "RowKey": "L"}, {"mode": UpdateMode.MERGE}),
+                 ("update", {**base, "RowKey": f"r{n}"}, {"mode": UpdateMode.REPLACE})]),
+        }  # fmt: skip
+        for name, probe in probes.items():
+            started = time.process_time()
+            for n in range(calls):
+                await probe(n)
+            cpu[name] = round((time.process_time() - started) / calls * 1000, 3)
+    return cpu
+
+
 async def in_process(config: Config, azurite: Azurite) -> dict[str, Any]:
     """GET item through the registered function object, no HTTP: with Azurite, and with
     in-memory repositories (the pure cost of our code per request)."""
@@ -504,6 +529,7 @@ def run(config: Config, out_dir: Path) -> dict[str, Any]:
         result["storage_transactions"] = storage_costs(host, azurite)
         result["scale"] = scale(config, azurite, host)
         result["in_process"] = asyncio.run(in_process(config, azurite))
+        result["client_cpu_ms_per_call"] = asyncio.run(client_cpu_per_call(config, azurite))
         result["cold_start"] = cold_start(config, azurite)
     finally:
         host.stop()
@@ -532,9 +558,11 @@ def markdown(result: dict[str, Any]) -> str:
                 f"| {verb} | {c} | {h['rps']} | {h['p50_ms']} | {h['p95_ms']} | {h['p99_ms']} | {s['rps']} | "
                 f"{result['ratio_http_to_storage'][verb][c]} | {h['non_2xx']} |"
             )
-    ip, cs, sc = result["in_process"], result["cold_start"], result["scale"]
+    ip, cs, sc, cpu = result["in_process"], result["cold_start"], result["scale"], result["client_cpu_ms_per_call"]
     lines += [
         "",
+        f"- Storage client CPU per call (sequential): get_entity {cpu['get_entity']} ms, update_entity "
+        f"{cpu['update_entity']} ms, transaction of 2 operations {cpu['transaction_of_2']} ms.",
         f"- In-process GET item (no HTTP), c=1: p50 {ip['get_item_with_storage']['p50_ms']} ms with Azurite, "
         f"{ip['get_item_code_only']['p50_ms']} ms with in-memory repositories (our code alone).",
         f"- Cold start: import of function_app {cs['import_ms_median']} ms (median); process start to first "

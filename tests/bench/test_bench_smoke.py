@@ -28,6 +28,8 @@ def test_quick_benchmark_produces_every_number(tmp_path: Path) -> None:
     assert {v: c["transactions"] for v, c in result["storage_transactions"].items()} == EXPECTED_TRANSACTIONS
     assert result["cold_start"]["import_ms_median"] > 0
     assert result["in_process"]["get_item_code_only"]["p50_ms"] > 0
+    assert set(result["client_cpu_ms_per_call"]) == {"get_entity", "update_entity", "transaction_of_2"}
+    assert all(ms > 0 for ms in result["client_cpu_ms_per_call"].values())
     assert set(result["scale"]["ratio"]) == {"get_item", "list_page", "storage_get_item", "storage_list_page"}
     assert all(r > 0 for r in result["ratio_get_item_to_contract_storage"].values())
     assert "| get_item |" in (tmp_path / "latest.md").read_text()
