@@ -50,10 +50,23 @@ class Config:
     background_large: int
     cold_runs: int
     chart: bool
+    repeats: int  # runs per measurement point; the run with the median throughput is reported
+    delete_pool: int  # fresh items per DELETE run, more than one run can delete
 
 
-FULL = Config((1, 8, 32), 5.0, 100, 100_000, 5, True)
-QUICK = Config((1, 2), 1.0, 20, 200, 1, False)
+FULL = Config((1, 8, 32), 3.0, 100, 100_000, 5, True, 3, 6000)
+QUICK = Config((1, 2), 1.0, 20, 200, 1, False, 1, 1500)
+
+
+def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run with the median throughput (its own latencies), every run's throughput, and
+    the errors of all runs."""
+    ordered = sorted(runs, key=lambda run: float(run["rps"]))
+    median = {**ordered[len(ordered) // 2], "rps_runs": [run["rps"] for run in ordered]}
+    for errors in ("non_2xx", "socket_errors"):  # counted over every run, not only the median one
+        if errors in median:
+            median[errors] = sum(run[errors] for run in runs)
+    return median
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -154,19 +167,23 @@ def write_ids(lines: list[str]) -> Path:
 def http_benchmarks(config: Config, azurite: Azurite, host: LocalHost) -> dict[str, dict[str, Any]]:
     table = TableClient.from_connection_string(azurite.connection_string, "todo")
     results: dict[str, dict[str, Any]] = {verb: {} for verb in VERBS}
+    base = host.base_url.removesuffix("/api")
     for concurrency in config.concurrencies:
         list_id = make_list(table)
-        # enough items that DELETE never runs out within the measured seconds
-        ids = make_items(table, list_id, 1500 if config is QUICK else 4000)
-        batches = [",".join(f'"{i}"' for i in ids[n : n + 50]) for n in range(0, min(len(ids), 3200), 50)]
-        files = {"default": write_ids(ids[:100]), "delete": write_ids(ids), "put_state": write_ids(batches)}
+        ids = make_items(table, list_id, 3200)
+        batches = [",".join(f'"{i}"' for i in ids[n : n + 50]) for n in range(0, len(ids), 50)]
+        files = {"default": write_ids(ids[:100]), "put_state": write_ids(batches)}
         for verb in VERBS:
-            ids_file = files.get(verb.split("_")[0] if verb == "delete_item" else verb, files["default"])
-            if verb == "delete_item":
-                ids_file = files["delete"]
-            results[verb][str(concurrency)] = run_wrk(
-                host.base_url.removesuffix("/api"), verb, list_id, ids_file, concurrency, config.seconds
-            )
+            runs = []
+            for _ in range(config.repeats):
+                if verb == "delete_item":  # each run deletes items nobody deleted before
+                    ids_file = write_ids(make_items(table, list_id, config.delete_pool))
+                else:
+                    ids_file = files.get(verb, files["default"])
+                runs.append(run_wrk(base, verb, list_id, ids_file, concurrency, config.seconds))
+                if verb == "delete_item":
+                    ids_file.unlink()
+            results[verb][str(concurrency)] = median_run(runs)
         for path in files.values():
             path.unlink()
     table.close()
@@ -177,8 +194,10 @@ def http_benchmarks(config: Config, azurite: Azurite, host: LocalHost) -> dict[s
 
 
 async def closed_loop(
-    operation: Callable[[int], Awaitable[None]], concurrency: int, seconds: float
+    operation: Callable[[int], Awaitable[bool | None]], concurrency: int, seconds: float
 ) -> dict[str, float]:
+    """Each worker calls operation(n) back to back until the time is up or it returns False
+    (nothing left to do, e.g. every item of a DELETE pool is gone)."""
     latencies: list[float] = []
     deadline = time.perf_counter() + seconds
     counter = iter(range(10**9))
@@ -187,7 +206,8 @@ async def closed_loop(
         while time.perf_counter() < deadline:
             n = next(counter)
             started = time.perf_counter()
-            await operation(n)
+            if await operation(n) is False:
+                return
             latencies.append((time.perf_counter() - started) * 1000)
 
     started = time.perf_counter()
@@ -204,7 +224,7 @@ async def _storage_round(
 ) -> None:
     """One concurrency level of the storage-direct measurements (fresh list and items)."""
     list_id = make_list(sync_table, owner="raw")
-    ids = make_items(sync_table, list_id, 1500 if config is QUICK else 4000, owner="raw")
+    ids = make_items(sync_table, list_id, 3200, owner="raw")
     low, high = f"I|{list_id}|", f"I|{list_id}|~"
 
     async def get_item(n: int) -> None:
@@ -241,8 +261,13 @@ async def _storage_round(
         }
         await table.update_entity(entity, mode=UpdateMode.REPLACE)  # If-Match: *, as the API's
 
-    async def delete_item(n: int) -> None:
-        await table.delete_entity("raw", f"I|{list_id}|{ids[n % len(ids)]}")
+    pool: list[str] = []
+
+    async def delete_item(n: int) -> bool:
+        if not pool:
+            return False
+        await table.delete_entity("raw", f"I|{list_id}|{pool.pop()}")
+        return True
 
     async def put_state(n: int) -> None:
         start = (n * 50) % (min(len(ids), 3200) // 50 * 50)
@@ -259,11 +284,17 @@ async def _storage_round(
         "put_state": put_state,
         "delete_item": delete_item,
     }
-    # before delete_item, which consumes the items
-    results["get_item_with_list"][str(concurrency)] = await closed_loop(get_item_with_list, concurrency, config.seconds)
+    async def measure(operation: Callable[[int], Awaitable[bool | None]], fill_pool: bool = False) -> dict[str, Any]:
+        runs = []
+        for _ in range(config.repeats):
+            if fill_pool:  # each run deletes items nobody deleted before
+                pool[:] = make_items(sync_table, list_id, config.delete_pool, owner="raw")
+            runs.append(await closed_loop(operation, concurrency, config.seconds))
+        return median_run(runs)
+
+    results["get_item_with_list"][str(concurrency)] = await measure(get_item_with_list)
     for verb in VERBS:
-        operation = operations[verb]
-        results[verb][str(concurrency)] = await closed_loop(operation, concurrency, config.seconds)
+        results[verb][str(concurrency)] = await measure(operations[verb], fill_pool=verb == "delete_item")
 
 
 async def storage_benchmarks(config: Config, azurite: Azurite) -> dict[str, dict[str, Any]]:
@@ -542,20 +573,28 @@ def run(config: Config, out_dir: Path) -> dict[str, Any]:
     return result
 
 
+def _spread(run: dict[str, Any]) -> str:
+    rates = run["rps_runs"]
+    return f"{min(rates):g} to {max(rates):g}"
+
+
 def markdown(result: dict[str, Any]) -> str:
     m = result["machine"]
     lines = [
         f"Measured {m['date']} on {m['cores']} cores ({m['cpu']}), Python {m['python']}, Azurite in memory, "
-        f"load from {result['load_generator']}.",
+        f"load from {result['load_generator']}. Each point: the median of {result['config']['repeats']} runs of "
+        f"{result['config']['seconds']:g} s (the range of the runs in brackets).",
         "",
-        "| verb | concurrency | API req/s | p50 ms | p95 ms | p99 ms | storage req/s | API / storage | non-2xx |",
+        "| verb | concurrency | API req/s (runs) | p50 ms | p95 ms | p99 ms | storage req/s (runs) | API / storage "
+        "| non-2xx |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for verb in VERBS:
         for c, h in result["http"][verb].items():
             s = result["storage_direct"][verb][c]
             lines.append(
-                f"| {verb} | {c} | {h['rps']} | {h['p50_ms']} | {h['p95_ms']} | {h['p99_ms']} | {s['rps']} | "
+                f"| {verb} | {c} | {h['rps']} ({_spread(h)}) | {h['p50_ms']} | {h['p95_ms']} | {h['p99_ms']} | "
+                f"{s['rps']} ({_spread(s)}) | "
                 f"{result['ratio_http_to_storage'][verb][c]} | {h['non_2xx']} |"
             )
     ip, cs, sc, cpu = result["in_process"], result["cold_start"], result["scale"], result["client_cpu_ms_per_call"]
