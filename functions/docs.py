@@ -4,6 +4,7 @@ These are public, static and identical for every caller, so they are anonymous (
 key) and cacheable by anyone; the data routes stay behind the key and the gateway.
 """
 
+import hashlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,7 +22,9 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 PAGE_CACHE = "public, no-cache"
-ASSET_CACHE = "public, max-age=86400"
+# Pages link assets as assets/<name>?v=<content hash>, so an asset URL names one content for
+# ever and may be cached for a year; a deploy changes the page's links, never a cached asset.
+ASSET_CACHE = "public, max-age=31536000, immutable"
 ASSETS = {
     "app.js": ("app/app.js", "text/javascript"),
     "app.css": ("app/app.css", "text/css"),
@@ -36,6 +39,16 @@ def _static(relative: str) -> bytes:
     return (STATIC / relative).read_bytes()
 
 
+@lru_cache(maxsize=4)
+def _page(relative: str) -> bytes:
+    """A page whose asset links carry the asset's content hash (cache busting)."""
+    html = _static(relative)
+    for name, (asset, _media_type) in ASSETS.items():
+        version = hashlib.blake2b(_static(asset), digest_size=8).hexdigest()
+        html = html.replace(f'"assets/{name}"'.encode(), f'"assets/{name}?v={version}"'.encode())
+    return html
+
+
 @bp.function_name("get_openapi")
 @bp.route(route="openapi.json", methods=["GET", "HEAD"], auth_level=PUBLIC)
 @public_handler
@@ -47,14 +60,14 @@ async def get_openapi(call: ApiCall) -> func.HttpResponse:
 @bp.route(route="docs", methods=["GET", "HEAD"], auth_level=PUBLIC)
 @public_handler
 async def get_docs(call: ApiCall) -> func.HttpResponse:
-    return call.document(_static("docs/index.html"), "text/html", PAGE_CACHE, PAGE_HEADERS)
+    return call.document(_page("docs/index.html"), "text/html", PAGE_CACHE, PAGE_HEADERS)
 
 
 @bp.function_name("get_app")
 @bp.route(route="app", methods=["GET", "HEAD"], auth_level=PUBLIC)
 @public_handler
 async def get_app(call: ApiCall) -> func.HttpResponse:
-    return call.document(_static("app/index.html"), "text/html", PAGE_CACHE, PAGE_HEADERS)
+    return call.document(_page("app/index.html"), "text/html", PAGE_CACHE, PAGE_HEADERS)
 
 
 @bp.function_name("get_asset")

@@ -4,6 +4,7 @@ web client are served by the API itself with safe headers."""
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -85,9 +86,19 @@ def test_swagger_ui_assets_are_the_npm_package_files_served_locally(client: ApiC
     for name in ("swagger-ui-bundle.js", "swagger-ui.css"):
         response = client.get(f"/assets/{name}")
         assert response.status == 200
-        assert response.header("Cache-Control") == "public, max-age=86400"
+        assert response.header("Cache-Control") == "public, max-age=31536000, immutable"
         assert hashlib.sha256(response.body).digest() == hashlib.sha256((installed / name).read_bytes()).digest()
     assert b"https://" not in client.get("/docs").body  # no CDN
+
+
+@pytest.mark.parametrize("page", ["/app", "/docs"])
+def test_pages_link_every_asset_by_its_content_hash(client: ApiClient, page: str) -> None:
+    # Immutable caching is safe only because a changed asset gets a new URL.
+    links = re.findall(r'"assets/([^"?]+)\?v=([0-9a-f]{16})"', client.get(page).body.decode())
+    assert links and not re.search(r'"assets/[^"?]+"', client.get(page).body.decode())
+    for name, version in links:
+        body = client.get(f"/assets/{name}?v={version}").body
+        assert hashlib.blake2b(body, digest_size=8).hexdigest() == version, name
 
 
 def test_unknown_asset_is_404_and_wrong_method_405(client: ApiClient) -> None:
