@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks (about 10 minutes on 2 cores): starts Azurite and the local host, loads data and
+# Benchmarks (about 8 minutes on 2 cores): starts Azurite and the local host, loads data and
 # writes benchmarks/results/latest.{json,md} and throughput.png. `--quick` for a smoke run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
