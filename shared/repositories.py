@@ -193,6 +193,22 @@ async def _range(
     return rows[:limit], len(rows) > limit
 
 
+async def _replace_if_unchanged(entity: dict[str, Any], etag: str) -> None:
+    """Replace an entity only if its storage ETag is still etag. A row changed or deleted since
+    it was read raises VersionConflict: the caller reads again, and that read decides between
+    a retry, 404 and 412."""
+    table = await get_table()
+    async with translate_storage_errors():
+        try:
+            await table.update_entity(entity, mode=UpdateMode.REPLACE, **_conditional(etag))
+        except ResourceModifiedError as exc:
+            raise VersionConflict() from exc
+        except ResourceNotFoundError as exc:
+            if is_table_missing(exc):
+                raise
+            raise VersionConflict() from exc
+
+
 async def _submit(operations: Sequence[tuple[Any, ...]]) -> None:
     table = await get_table()
     async with translate_storage_errors():
@@ -246,14 +262,7 @@ class ListRepository:
         return None if entity is None else Stored(_list_from_entity(entity), entity["_etag"])
 
     async def replace(self, owner: str, todo_list: TodoList, etag: str) -> None:
-        table = await get_table()
-        async with translate_storage_errors():
-            try:
-                await table.update_entity(_list_entity(owner, todo_list), mode=UpdateMode.REPLACE, **_conditional(etag))
-            except ResourceModifiedError as exc:
-                raise VersionConflict() from exc
-            except ResourceNotFoundError as exc:
-                raise NotFound("the list does not exist") from exc
+        await _replace_if_unchanged(_list_entity(owner, todo_list), etag)
 
     async def remove(self, owner: str, list_id: str, etag: str) -> None:
         table = await get_table()
@@ -321,19 +330,9 @@ class ItemRepository:
         return found
 
     async def replace(self, owner: str, item: TodoItem, etag: str) -> None:
-        """Replace one item only if unchanged since it was read. A point write, not a
-        transaction: an update can never create a row, so it cannot leave an orphan, and a
-        transaction costs about six times the client CPU of a point write (make bench)."""
-        table = await get_table()
-        async with translate_storage_errors():
-            try:
-                await table.update_entity(_item_entity(owner, item), mode=UpdateMode.REPLACE, **_conditional(etag))
-            except ResourceModifiedError as exc:
-                raise VersionConflict() from exc
-            except ResourceNotFoundError as exc:
-                if is_table_missing(exc):
-                    raise
-                raise VersionConflict() from exc  # deleted since it was read: the re-read decides
+        """A point write, not a transaction: an update can never create a row, so it cannot
+        leave an orphan, and a transaction costs several times the client CPU (make bench)."""
+        await _replace_if_unchanged(_item_entity(owner, item), etag)
 
     async def replace_many(self, owner: str, list_id: str, items: Sequence[Stored[TodoItem]]) -> None:
         """Replace items of one list atomically, each only if unchanged since it was read."""

@@ -80,9 +80,7 @@ class FakeListRepository(ListRepository):
 
     async def replace(self, owner: str, todo_list: TodoList, etag: str) -> None:
         current = self.store.lists.get((owner, todo_list.id))
-        if current is None:
-            raise NotFound("the list does not exist")
-        if current.etag != etag:
+        if current is None or current.etag != etag:
             raise VersionConflict()
         self.store.lists[(owner, todo_list.id)] = Stored(todo_list, self.store.etag())
 

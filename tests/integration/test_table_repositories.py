@@ -237,3 +237,16 @@ async def test_item_replace_is_conditional_and_never_creates_a_row(owner: str) -
     assert await items.get(owner, todo_list.id, ghost.id) is None
     after = await items.get(owner, todo_list.id, item.id)
     assert after is not None and after.value.name == "first"
+
+
+async def test_list_replace_of_a_list_deleted_since_it_was_read_is_a_conflict(owner: str) -> None:
+    # The service then reads again: 404 without If-Match, 412 with it, never a write.
+    lists = ListRepository()
+    todo_list = a_list()
+    await lists.add(owner, todo_list, None)
+    stored = await lists.get(owner, todo_list.id)
+    assert stored is not None
+    await lists.remove(owner, todo_list.id, stored.etag)
+    with pytest.raises(VersionConflict):
+        await lists.replace(owner, todo_list.model_copy(update={"name": "late"}), stored.etag)
+    assert await lists.get(owner, todo_list.id) is None
