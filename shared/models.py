@@ -22,7 +22,10 @@ READ_ONLY_FIELDS = frozenset({"id", "listId", "createdDate", "updatedDate"})
 
 def _as_utc(value: datetime) -> datetime:
     # A date without an offset is read as UTC; every stored date is UTC.
-    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    try:
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:00-05:00 lies past year 9999 in UTC
+        raise ValueError("the date is out of range once converted to UTC") from None
     if value.year < MIN_YEAR:
         raise ValueError(f"dates must be from {MIN_YEAR}-01-01 (the storage's earliest date)")
     return value

@@ -4,11 +4,12 @@ changes data it should not. Property-based (hypothesis) and hand-picked cases.""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.support import ApiClient, Response
@@ -73,6 +74,25 @@ def test_any_json_body_on_every_write_is_handled(client: ApiClient, snapshot: di
     assert_problem(client.request("PATCH", f"/lists/{other}/items/{item}", body))
     snapshot["items"] = client.get(f"/lists/{lid}/items").json()  # a valid state batch may legitimately apply
     assert snapshot["items"][0]["id"] == item
+
+
+date_values = st.builds(
+    lambda moment, offset: moment.isoformat() + offset,
+    st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59)),
+    st.sampled_from(["", "Z", "+14:00", "-12:00", "+01:00", "-05:00", "+23:59"]),
+) | st.text(max_size=30)
+
+
+@SETTINGS
+@given(date=date_values)
+@example(date="9999-12-31T23:00:00-05:00")  # past year 9999 once in UTC
+@example(date="0001-01-01T00:30:00+01:00")  # before year 1 once in UTC
+def test_any_date_value_is_stored_or_refused_with_a_4xx(client: ApiClient, snapshot: dict[str, Any], date: str) -> None:
+    lid = snapshot["lid"]
+    item = snapshot["items"][0]["id"]
+    assert_problem(client.post(f"/lists/{lid}/items", {"name": "dated", "dueDate": date}))
+    assert_problem(client.patch(f"/lists/{lid}/items/{item}", {"completedDate": date}))
+    snapshot["items"] = client.get(f"/lists/{lid}/items?top=1").json()  # a valid date may legitimately apply
 
 
 @SETTINGS

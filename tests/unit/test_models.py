@@ -63,6 +63,16 @@ def test_dates_before_the_storage_range_are_rejected() -> None:
     assert TodoItemWrite.model_validate_json(b'{"name": "a", "dueDate": "1601-01-01T00:00:00Z"}').due_date
 
 
+@pytest.mark.parametrize(
+    "date", ["9999-12-31T23:00:00-05:00", "0001-01-01T00:30:00+01:00", "9999-12-31T22:00:00-03:00"]
+)
+def test_dates_that_leave_the_calendar_once_in_utc_are_validation_errors(date: str) -> None:
+    with pytest.raises(ValidationError):
+        TodoItemWrite.model_validate_json(f'{{"name": "a", "dueDate": "{date}"}}'.encode())
+    with pytest.raises(ValidationError):
+        TodoItemPatch.model_validate_json(f'{{"completedDate": "{date}"}}'.encode())
+
+
 def test_patch_schema_marks_required_fields_as_non_nullable() -> None:
     schema = TodoItemPatch.model_json_schema(by_alias=True)
     assert schema["properties"]["name"]["type"] == "string"
