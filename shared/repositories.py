@@ -264,11 +264,12 @@ class ListRepository:
     async def replace(self, owner: str, todo_list: TodoList, etag: str) -> None:
         await _replace_if_unchanged(_list_entity(owner, todo_list), etag)
 
-    async def remove(self, owner: str, list_id: str, etag: str) -> None:
+    async def remove(self, owner: str, list_id: str, etag: str | None) -> None:
+        """Delete the list row; only if unchanged since it was read when etag is given."""
         table = await get_table()
         async with translate_storage_errors():
             try:
-                await table.delete_entity(owner, _list_key(list_id), **_conditional(etag))
+                await table.delete_entity(owner, _list_key(list_id), **(_conditional(etag) if etag else {}))
             except ResourceModifiedError as exc:
                 raise VersionConflict() from exc
 
@@ -343,6 +344,8 @@ class ItemRepository:
         try:
             await _submit(operations)
         except TableTransactionError as exc:
+            if exc.status_code == 404:
+                raise VersionConflict() from exc  # an item was deleted since it was read: re-read
             _raise_for_transaction(exc, False, -1)
 
     async def remove(self, owner: str, list_id: str, item_id: str, etag: str) -> None:

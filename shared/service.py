@@ -8,7 +8,8 @@ entity, so a concurrent writer always makes the slower one re-read and re-check.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
@@ -40,8 +41,19 @@ from shared.repositories import (
 )
 
 T = TypeVar("T", TodoList, TodoItem)
-WRITE_ATTEMPTS = 5
+WRITE_ATTEMPTS = 6
+RETRY_PAUSE_SECONDS = 0.01  # upper bound of the random pause, times the attempt number
 MAX_BATCH_IDS = 100
+
+
+async def write_attempts() -> AsyncIterator[int]:
+    """Attempts of a read-check-write loop: the first at once, then after a short random pause,
+    so writers that collided (or item creations touching the list row) spread out instead of
+    colliding again."""
+    for attempt in range(WRITE_ATTEMPTS):
+        if attempt:
+            await asyncio.sleep(random.uniform(0, RETRY_PAUSE_SECONDS * attempt))
+        yield attempt
 
 
 def utc_now() -> datetime:
@@ -56,6 +68,10 @@ class Expectation:
 
     versions: frozenset[str] = frozenset()
     any_version: bool = False
+
+    @property
+    def is_unconditional(self) -> bool:
+        return not self.versions and not self.any_version
 
     def check(self, current: TodoList | TodoItem | None) -> None:
         if current is None:
@@ -125,7 +141,7 @@ class TodoService:
         return await self.update_list(owner, list_id, {"name": data.name, "description": data.description}, expect)
 
     async def update_list(self, owner: str, list_id: str, changes: dict[str, Any], expect: Expectation) -> TodoList:
-        for _ in range(WRITE_ATTEMPTS):
+        async for _ in write_attempts():
             stored = await self.lists.get(owner, list_id)
             expect.check(stored.value if stored else None)
             if stored is None:
@@ -142,19 +158,24 @@ class TodoService:
         raise StorageUnavailable("the list is being changed by many writers; retry")
 
     async def delete_list(self, owner: str, list_id: str, expect: Expectation) -> None:
-        for _ in range(WRITE_ATTEMPTS):
+        async for _ in write_attempts():
             stored = await self.lists.get(owner, list_id)
             if stored is None:
-                # A previous delete may have stopped after removing the list: finish it.
-                if await self.items.remove_all(owner, list_id):
-                    return
+                # A previous delete may have stopped after removing the list: finish it (the
+                # leftovers are invisible either way). For the client the list is gone, so a
+                # precondition still fails.
+                removed = await self.items.remove_all(owner, list_id)
                 expect.check(None)
+                if removed:
+                    return
                 raise NotFound("the list does not exist")
             expect.check(stored.value)
             try:
                 # Removing the list first makes every item invisible and makes concurrent item
-                # creations fail (they write in a transaction that requires the list).
-                await self.lists.remove(owner, list_id, stored.etag)
+                # creations fail (they write in a transaction that requires the list). Without
+                # If-Match the removal is unconditional: item creations change the list row's
+                # storage ETag, and they must not make a delete give up.
+                await self.lists.remove(owner, list_id, None if expect.is_unconditional else stored.etag)
             except VersionConflict:
                 continue
             await self.items.remove_all(owner, list_id)
@@ -208,7 +229,7 @@ class TodoService:
     async def update_item(
         self, owner: str, list_id: str, item_id: str, changes: dict[str, Any], expect: Expectation
     ) -> TodoItem:
-        for _ in range(WRITE_ATTEMPTS):
+        async for _ in write_attempts():
             stored = await self._stored_item(owner, list_id, item_id, expect)
             updated = self._apply_item_changes(stored.value, changes)
             if updated == stored.value:
@@ -222,7 +243,7 @@ class TodoService:
         raise StorageUnavailable("the item is being changed by many writers; retry")
 
     async def delete_item(self, owner: str, list_id: str, item_id: str, expect: Expectation) -> None:
-        for _ in range(WRITE_ATTEMPTS):
+        async for _ in write_attempts():
             stored = await self._stored_item(owner, list_id, item_id, expect)
             try:
                 await self.items.remove(owner, list_id, item_id, stored.etag)
@@ -233,7 +254,7 @@ class TodoService:
 
     async def set_items_state(self, owner: str, list_id: str, state: ItemState, item_ids: list[str]) -> list[TodoItem]:
         wanted = list(dict.fromkeys(item_ids))  # keep order, drop repeats
-        for _ in range(WRITE_ATTEMPTS):
+        async for _ in write_attempts():
             stored_list, found = await asyncio.gather(
                 self.lists.get(owner, list_id), self.items.get_many(owner, list_id, wanted)
             )

@@ -84,9 +84,9 @@ class FakeListRepository(ListRepository):
             raise VersionConflict()
         self.store.lists[(owner, todo_list.id)] = Stored(todo_list, self.store.etag())
 
-    async def remove(self, owner: str, list_id: str, etag: str) -> None:
+    async def remove(self, owner: str, list_id: str, etag: str | None) -> None:
         current = self.store.lists.get((owner, list_id))
-        if current is not None and current.etag != etag:
+        if current is not None and etag is not None and current.etag != etag:
             raise VersionConflict()
         self.store.lists.pop((owner, list_id), None)
 
@@ -120,9 +120,7 @@ class FakeItemRepository(ItemRepository):
     async def replace_many(self, owner: str, list_id: str, items: Sequence[Stored[TodoItem]]) -> None:
         for stored in items:
             current = self.store.items.get((owner, list_id, stored.value.id))
-            if current is None:
-                raise NotFound("the item does not exist")
-            if current.etag != stored.etag:
+            if current is None or current.etag != stored.etag:
                 raise VersionConflict()
         for stored in items:
             self.store.items[(owner, list_id, stored.value.id)] = Stored(stored.value, self.store.etag())

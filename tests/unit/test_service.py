@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from shared.errors import IdempotencyKeyReused, NotFound, PreconditionFailed, UnknownItems
-from shared.models import ItemState, TodoItemWrite, TodoListWrite
+from shared.models import ItemState, TodoItem, TodoItemWrite, TodoListWrite
+from shared.repositories import Stored
 from shared.service import UNCONDITIONAL, Expectation, IdempotencyRequest, TodoService
 from tests.fakes import FakeIdempotencyRepository, FakeItemRepository, FakeListRepository, FakeStore
 
@@ -197,3 +199,37 @@ async def test_put_to_done_without_completed_date_sets_it(service: TodoService) 
         OWNER, todo_list.id, item.id, TodoItemWrite(name="milk", state=ItemState.DONE), UNCONDITIONAL
     )
     assert done.completed_date is not None
+
+
+async def test_retried_conditional_delete_of_an_interrupted_list_delete_sweeps_and_fails_precondition(
+    service: TodoService, store: FakeStore
+) -> None:
+    todo_list = (await service.create_list(OWNER, TodoListWrite(name="home"), None)).value
+    await service.create_item(OWNER, todo_list.id, TodoItemWrite(name="left behind"), None)
+    del store.lists[(OWNER, todo_list.id)]  # as if the delete stopped after removing the list
+    with pytest.raises(PreconditionFailed):
+        await service.delete_list(OWNER, todo_list.id, Expectation(versions=frozenset({todo_list.version()})))
+    assert store.items == {}  # the leftovers are swept all the same
+
+
+async def test_state_batch_reports_an_item_deleted_while_it_ran_as_unknown(store: FakeStore, clock: Clock) -> None:
+    class DeletesFirstItemOnce(FakeItemRepository):
+        """Another request deletes the first item between this batch's read and its write."""
+
+        deleted = False
+
+        async def replace_many(self, owner: str, list_id: str, items: Sequence[Stored[TodoItem]]) -> None:
+            if not self.deleted:
+                self.deleted = True
+                del self.store.items[(owner, list_id, items[0].value.id)]
+            await super().replace_many(owner, list_id, items)
+
+    service = TodoService(
+        FakeListRepository(store), DeletesFirstItemOnce(store), FakeIdempotencyRepository(store), clock=clock
+    )
+    todo_list = (await service.create_list(OWNER, TodoListWrite(name="home"), None)).value
+    first = (await service.create_item(OWNER, todo_list.id, TodoItemWrite(name="a"), None)).value
+    second = (await service.create_item(OWNER, todo_list.id, TodoItemWrite(name="b"), None)).value
+    with pytest.raises(UnknownItems) as raised:
+        await service.set_items_state(OWNER, todo_list.id, ItemState.DONE, [first.id, second.id])
+    assert raised.value.extensions["unknownIds"] == [first.id]
