@@ -50,3 +50,21 @@ def none_match(header: str | None, etag: str) -> bool:
         return False
     star, tags = parsed
     return star or any(tag == etag for _weak, tag in tags)
+
+
+def if_none_match_versions(header: str | None) -> tuple[bool, frozenset[str]] | None:
+    """If-None-Match on a write: (is_star, versions), compared weakly (section 13.1.2)."""
+    parsed = parse_etags(header)
+    if parsed is None:
+        return None
+    star, tags = parsed
+    return star, frozenset(tag.strip('"') for _weak, tag in tags)
+
+
+def if_match_fails(header: str | None, etag: str) -> bool:
+    """True when an If-Match header is present and the current strong ETag does not satisfy it."""
+    parsed = if_match_versions(header)
+    if parsed is None:
+        return False
+    star, versions = parsed
+    return not star and etag.strip('"') not in versions

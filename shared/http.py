@@ -20,7 +20,7 @@ from urllib.parse import urlencode, urlsplit
 import azure.functions as func
 from pydantic import BaseModel, ValidationError
 
-from shared.conditional import if_match_versions, none_match, strong_etag
+from shared.conditional import if_match_fails, if_match_versions, if_none_match_versions, none_match, strong_etag
 from shared.config import OWNER_HEADER, Settings, get_settings
 from shared.errors import (
     IdempotencyKeyReused,
@@ -60,6 +60,7 @@ _OWNER = re.compile(r"^[A-Za-z0-9._@:-]{1,128}$")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+_FORWARDED_HOST = re.compile(r"^[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$")
 
 _PROBLEM_TITLES = {
     400: "Bad Request",
@@ -117,7 +118,10 @@ class ApiCall:
         value: str | None = self.req.headers.get(OWNER_HEADER)
         if value is None:
             if self.settings.owner_header_required:
-                raise HttpProblem(401, "unauthenticated", f"the gateway did not identify the caller ({OWNER_HEADER})")
+                detail = f"the gateway did not identify the caller ({OWNER_HEADER})"
+                problem = HttpProblem(401, "unauthenticated", detail)
+                problem.headers["WWW-Authenticate"] = 'Bearer realm="todo-api"'  # RFC 9110 15.5.2
+                raise problem
             return self.settings.default_owner
         if not _OWNER.fullmatch(value):
             raise HttpProblem(400, "invalid-owner", f"{OWNER_HEADER} must be 1-128 letters, digits or ._@:-")
@@ -165,11 +169,12 @@ class ApiCall:
     # Headers ------------------------------------------------------------------------------
 
     def expectation(self) -> Expectation:
-        parsed = if_match_versions(self.req.headers.get("If-Match"))
-        if parsed is None:
-            return Expectation()
-        star, versions = parsed
-        return Expectation(versions=versions, any_version=star)
+        """The preconditions of a write: If-Match (strong) and If-None-Match (weak)."""
+        matching = if_match_versions(self.req.headers.get("If-Match"))
+        unwanted = if_none_match_versions(self.req.headers.get("If-None-Match"))
+        any_version, versions = matching or (False, frozenset())
+        unwanted_any, unwanted_versions = unwanted or (False, frozenset())
+        return Expectation(versions, any_version, unwanted_versions, unwanted_any)
 
     def idempotency(self) -> IdempotencyRequest | None:
         key = self.req.headers.get("Idempotency-Key")
@@ -244,8 +249,11 @@ class ApiCall:
         if self.settings.public_base_url:
             return self.settings.public_base_url
         parts = urlsplit(self.req.url)
-        proto = self.req.headers.get("X-Forwarded-Proto") or parts.scheme
-        host = self.req.headers.get("X-Forwarded-Host") or parts.netloc
+        # Only the first (client-facing) value of each, and only if it is well formed.
+        proto = (self.req.headers.get("X-Forwarded-Proto") or "").split(",")[0].strip().lower()
+        host = (self.req.headers.get("X-Forwarded-Host") or "").split(",")[0].strip()
+        proto = proto if proto in ("http", "https") else parts.scheme
+        host = host if _FORWARDED_HOST.fullmatch(host) else parts.netloc
         return f"{proto}://{host}/api"
 
     # Responses ----------------------------------------------------------------------------
@@ -264,19 +272,25 @@ class ApiCall:
 
     def collection(self, page: Page[Any], scope: str, path: str, page_request: PageRequest) -> func.HttpResponse:
         body = b"[" + b",".join(v.to_json() for v in page.values) + b"]"
-        etag = strong_etag(hashlib.blake2b(body, digest_size=12).hexdigest())
-        headers = {"ETag": etag, "Cache-Control": CACHE_READ}
+        headers = {"Cache-Control": CACHE_READ}
         if page.has_more and page.values:
             cursor = encode_cursor(self.settings.cursor_key, self._cursor_scope(scope), page.values[-1].id)
             query = urlencode({"top": page_request.top, "cursor": cursor})
             headers["Link"] = f'<{self.base_url()}{path}?{query}>; rel="next"'
+        # The page's validator covers its Link too: a 304 must not hide that a next page appeared.
+        validated = body + b"\n" + headers.get("Link", "").encode()
+        etag = strong_etag(hashlib.blake2b(validated, digest_size=12).hexdigest())
+        headers["ETag"] = etag
         return self._representation(body, etag, headers, 200)
 
     def _representation(self, body: bytes, etag: str, headers: dict[str, str], status: int) -> func.HttpResponse:
         headers["Vary"] = OWNER_HEADER
-        if self.method in ("GET", "HEAD") and none_match(self.req.headers.get("If-None-Match"), etag):
-            # RFC 9110 15.4.5: a 304 repeats the validators and caching headers of the 200.
-            return func.HttpResponse(status_code=304, headers=headers)
+        if self.method in ("GET", "HEAD"):
+            if if_match_fails(self.req.headers.get("If-Match"), etag):
+                raise HttpProblem(412, "precondition-failed", "the resource does not match If-Match")
+            if none_match(self.req.headers.get("If-None-Match"), etag):
+                # RFC 9110 15.4.5: a 304 repeats the validators and caching headers of the 200.
+                return func.HttpResponse(status_code=304, headers=headers)
         return func.HttpResponse(body=body, status_code=status, headers=headers, mimetype=JSON)
 
     def values(self, values: Iterable[Any]) -> func.HttpResponse:
@@ -400,7 +414,7 @@ def api_handler(
         except TimeoutError:
             response = problem_response(503, "storage-unavailable", "storage did not answer in time")
         except Exception:
-            logger.exception("unhandled error", extra={"request_id": request_id})
+            logger.exception(json.dumps({"event": "unhandled-error", "requestId": request_id}))
             response = problem_response(
                 500, "internal-error", "an unexpected error occurred; it has been logged", {"requestId": request_id}
             )

@@ -68,10 +68,14 @@ class Expectation:
 
     versions: frozenset[str] = frozenset()
     any_version: bool = False
+    # If-None-Match on a write: fail when the resource exists in one of these versions (or at
+    # all, for *), e.g. to make sure a write does not overwrite something already there.
+    unwanted_versions: frozenset[str] = frozenset()
+    unwanted_any: bool = False
 
     @property
     def is_unconditional(self) -> bool:
-        return not self.versions and not self.any_version
+        return not (self.versions or self.any_version or self.unwanted_versions or self.unwanted_any)
 
     def check(self, current: TodoList | TodoItem | None) -> None:
         if current is None:
@@ -80,6 +84,8 @@ class Expectation:
             return
         if self.versions and current.version() not in self.versions:
             raise PreconditionFailed("the resource has changed since you read it")
+        if self.unwanted_any or current.version() in self.unwanted_versions:
+            raise PreconditionFailed("the resource exists in a version If-None-Match excludes")
 
 
 UNCONDITIONAL = Expectation()

@@ -69,6 +69,33 @@ def test_weak_etag_never_satisfies_if_match(client: ApiClient) -> None:
     assert client.patch(f"/lists/{created.json()['id']}", {"name": "b"}, headers={"If-Match": weak}).status == 412
 
 
+def test_if_none_match_on_a_write_refuses_to_touch_a_matching_resource(client: ApiClient) -> None:
+    lid = client.new_list("original")["id"]
+    etag = client.get(f"/lists/{lid}").header("ETag") or ""
+    assert client.put(f"/lists/{lid}", {"name": "x"}, headers={"If-None-Match": "*"}).status == 412
+    assert client.patch(f"/lists/{lid}", {"name": "x"}, headers={"If-None-Match": etag}).status == 412
+    assert client.get(f"/lists/{lid}").json()["name"] == "original"
+    assert client.patch(f"/lists/{lid}", {"name": "y"}, headers={"If-None-Match": '"other"'}).status == 200
+
+
+def test_if_match_on_a_read_is_evaluated_too(client: ApiClient) -> None:
+    lid = client.new_list()["id"]
+    etag = client.get(f"/lists/{lid}").header("ETag") or ""
+    assert client.get(f"/lists/{lid}", headers={"If-Match": etag}).status == 200
+    stale = client.get(f"/lists/{lid}", headers={"If-Match": '"stale"'})
+    assert stale.status == 412 and stale.json()["status"] == 412
+
+
+def test_a_collection_etag_changes_when_a_next_page_appears(client: ApiClient) -> None:
+    client.new_list("a")
+    client.new_list("b")
+    first = client.get("/lists?top=2")
+    assert first.header("Link") is None
+    client.new_list("c")  # same first page, but now there is a next one
+    again = client.get("/lists?top=2", headers={"If-None-Match": first.header("ETag") or ""})
+    assert again.status == 200 and again.body == first.body and again.header("Link")
+
+
 def test_concurrent_conditional_writes_exactly_one_wins(client: ApiClient) -> None:
     lid = client.new_list()["id"]
     iid = client.new_item(lid)["id"]
@@ -248,6 +275,21 @@ def test_every_response_is_hardened_and_has_a_cache_policy(client: ApiClient) ->
     ):
         assert response.header("X-Content-Type-Options") == "nosniff"
         assert response.header("Cache-Control")
+
+
+@pytest.mark.parametrize(
+    ("forwarded_host", "forwarded_proto", "expected"),
+    [
+        ("gw.example, internal.local", "https, http", "https://gw.example/api/lists/"),
+        ("evil.example/path?x=", "javascript", "http://127.0.0.1:"),
+    ],
+)
+def test_only_the_first_well_formed_forwarded_values_shape_urls(
+    client: ApiClient, forwarded_host: str, forwarded_proto: str, expected: str
+) -> None:
+    headers = {"X-Forwarded-Host": forwarded_host, "X-Forwarded-Proto": forwarded_proto}
+    response = client.post("/lists", {"name": "x"}, headers=headers)
+    assert (response.header("Location") or "").startswith(expected)
 
 
 def test_forwarded_host_and_proto_shape_absolute_urls(client: ApiClient) -> None:

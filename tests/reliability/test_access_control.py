@@ -52,6 +52,7 @@ def test_without_the_gateways_owner_header_the_api_refuses_with_401(gateway_only
     response = anonymous.get("/lists")
     assert response.status == 401
     assert response.json()["type"].endswith("unauthenticated")
+    assert response.header("WWW-Authenticate") == 'Bearer realm="todo-api"'  # a 401 must say how
     assert ApiClient(gateway_only_host.base_url).get("/lists").status == 200
 
 

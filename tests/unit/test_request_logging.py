@@ -34,3 +34,27 @@ async def test_request_log_line_is_json_with_the_response_request_id(caplog: pyt
             "storageCalls": 0,
         }
     ]
+
+
+async def test_an_unhandled_error_is_logged_with_the_request_id_and_answered_without_details(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shared.service
+
+    class Broken:
+        async def get_list(self, owner: str, list_id: str) -> None:
+            raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(shared.service, "_service", Broken())
+    request = func.HttpRequest(
+        "GET",
+        "http://127.0.0.1/api/lists/" + "0" * 32,
+        headers={"X-Request-Id": "req-500"},
+        route_params={"listId": "0" * 32},
+        body=b"",
+    )
+    with caplog.at_level("INFO", logger="todo.api"):
+        response = await get_list(request)
+    assert response.status_code == 500 and b"secret internals" not in response.get_body()
+    failure = next(r for r in caplog.records if r.exc_info)
+    assert json.loads(failure.getMessage()) == {"event": "unhandled-error", "requestId": "req-500"}
