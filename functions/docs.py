@@ -39,13 +39,17 @@ def _static(relative: str) -> bytes:
     return (STATIC / relative).read_bytes()
 
 
+@lru_cache(maxsize=8)
+def _version(relative: str) -> str:
+    return hashlib.blake2b(_static(relative), digest_size=8).hexdigest()
+
+
 @lru_cache(maxsize=4)
 def _page(relative: str) -> bytes:
     """A page whose asset links carry the asset's content hash (cache busting)."""
     html = _static(relative)
     for name, (asset, _media_type) in ASSETS.items():
-        version = hashlib.blake2b(_static(asset), digest_size=8).hexdigest()
-        html = html.replace(f'"assets/{name}"'.encode(), f'"assets/{name}?v={version}"'.encode())
+        html = html.replace(f'"assets/{name}"'.encode(), f'"assets/{name}?v={_version(asset)}"'.encode())
     return html
 
 
@@ -78,7 +82,10 @@ async def get_asset(call: ApiCall) -> func.HttpResponse:
     if asset is None:
         raise HttpProblem(404, "not-found", "no such asset")
     relative, media_type = asset
-    return call.document(_static(relative), media_type, ASSET_CACHE)
+    # Immutable only under the URL that names this content; an old page asking for another
+    # version gets the current file, to be revalidated, never cached for a year as that version.
+    current = call.req.params.get("v") == _version(relative)
+    return call.document(_static(relative), media_type, ASSET_CACHE if current else PAGE_CACHE)
 
 
 for _route in ("openapi.json", "docs", "app", "assets/{name}"):
