@@ -50,7 +50,8 @@ class CompiledRoute:
     precedence: tuple[int, ...] = field(compare=False)
 
     def match(self, path: str) -> dict[str, str] | None:
-        found = self.pattern.fullmatch(path)
+        # ASP.NET Core routing, which the Functions host uses, ignores one trailing slash.
+        found = self.pattern.fullmatch(path[:-1] if len(path) > 1 and path.endswith("/") else path)
         if found is None:
             return None
         return {name: value for name, value in found.groupdict().items() if value is not None}

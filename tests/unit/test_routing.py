@@ -13,6 +13,12 @@ def test_parameters_match_one_segment_case_insensitively() -> None:
     assert route.match("/api/lists/a/b/items") is None
 
 
+def test_one_trailing_slash_is_ignored_like_the_real_host() -> None:
+    route = compile_route("api", "lists/{listId}")
+    assert route.match("/api/lists/abc/") == {"listId": "abc"}
+    assert route.match("/api/lists/abc//") is None
+
+
 def test_optional_catch_all_and_constraints() -> None:
     assert compile_route("api", "files/{*rest}").match("/api/files/a/b.txt") == {"rest": "a/b.txt"}
     assert compile_route("api", "n/{id:int}").match("/api/n/12") == {"id": "12"}
