@@ -464,9 +464,11 @@ def scale(config: Config, azurite: Azurite, host: LocalHost) -> dict[str, Any]:
     item_ids = make_items(table, list_id, 100, owner="scale")
     client = ApiClient(host.base_url, owner="scale")
     low, high = f"I|{list_id}|", f"I|{list_id}|~"
-    samples_per_probe = 200 if config is FULL else 20
+    samples_per_probe = 400 if config is FULL else 20
 
     def median_ms(probe: Callable[[], object]) -> float:
+        for _ in range(samples_per_probe // 4):  # warm-up, not timed
+            probe()
         samples = []
         for _ in range(samples_per_probe):
             started = time.perf_counter()
@@ -495,9 +497,12 @@ def scale(config: Config, azurite: Azurite, host: LocalHost) -> dict[str, Any]:
             ),
         }
 
+    # Each state settles before it is measured (Azurite collects garbage after a bulk load).
     fill_other_partitions(table, config.background_small)
+    time.sleep(config.seconds)
     small = measure()
     fill_other_partitions(table, config.background_large)
+    time.sleep(config.seconds)
     large = measure()
     table.close()
     return {
