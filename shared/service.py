@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
@@ -46,14 +46,13 @@ RETRY_PAUSE_SECONDS = 0.01  # upper bound of the random pause, times the attempt
 MAX_BATCH_IDS = 100
 
 
-async def write_attempts() -> AsyncIterator[int]:
-    """Attempts of a read-check-write loop: the first at once, then after a short random pause,
-    so writers that collided (or item creations touching the list row) spread out instead of
-    colliding again."""
-    for attempt in range(WRITE_ATTEMPTS):
-        if attempt:
-            await asyncio.sleep(random.uniform(0, RETRY_PAUSE_SECONDS * attempt))
-        yield attempt
+async def pause_before(attempt: int) -> None:
+    """In a read-check-write loop, the first attempt runs at once and each retry after a short
+    random pause, so writers that collided (or item creations touching the list row) spread out
+    instead of colliding again. (A plain loop, not an async generator: one left early by a
+    return would cost a finalizer task on every request.)"""
+    if attempt:
+        await asyncio.sleep(random.uniform(0, RETRY_PAUSE_SECONDS * attempt))
 
 
 def utc_now() -> datetime:
@@ -147,7 +146,8 @@ class TodoService:
         return await self.update_list(owner, list_id, {"name": data.name, "description": data.description}, expect)
 
     async def update_list(self, owner: str, list_id: str, changes: dict[str, Any], expect: Expectation) -> TodoList:
-        async for _ in write_attempts():
+        for attempt in range(WRITE_ATTEMPTS):
+            await pause_before(attempt)
             stored = await self.lists.get(owner, list_id)
             expect.check(stored.value if stored else None)
             if stored is None:
@@ -164,7 +164,8 @@ class TodoService:
         raise StorageUnavailable("the list is being changed by many writers; retry")
 
     async def delete_list(self, owner: str, list_id: str, expect: Expectation) -> None:
-        async for _ in write_attempts():
+        for attempt in range(WRITE_ATTEMPTS):
+            await pause_before(attempt)
             stored = await self.lists.get(owner, list_id)
             if stored is None:
                 # A previous delete may have stopped after removing the list: finish it (the
@@ -235,7 +236,8 @@ class TodoService:
     async def update_item(
         self, owner: str, list_id: str, item_id: str, changes: dict[str, Any], expect: Expectation
     ) -> TodoItem:
-        async for _ in write_attempts():
+        for attempt in range(WRITE_ATTEMPTS):
+            await pause_before(attempt)
             stored = await self._stored_item(owner, list_id, item_id, expect)
             updated = self._apply_item_changes(stored.value, changes)
             if updated == stored.value:
@@ -249,7 +251,8 @@ class TodoService:
         raise StorageUnavailable("the item is being changed by many writers; retry")
 
     async def delete_item(self, owner: str, list_id: str, item_id: str, expect: Expectation) -> None:
-        async for _ in write_attempts():
+        for attempt in range(WRITE_ATTEMPTS):
+            await pause_before(attempt)
             stored = await self._stored_item(owner, list_id, item_id, expect)
             try:
                 await self.items.remove(owner, list_id, item_id, stored.etag)
@@ -260,7 +263,8 @@ class TodoService:
 
     async def set_items_state(self, owner: str, list_id: str, state: ItemState, item_ids: list[str]) -> list[TodoItem]:
         wanted = list(dict.fromkeys(item_ids))  # keep order, drop repeats
-        async for _ in write_attempts():
+        for attempt in range(WRITE_ATTEMPTS):
+            await pause_before(attempt)
             stored_list, found = await asyncio.gather(
                 self.lists.get(owner, list_id), self.items.get_many(owner, list_id, wanted)
             )
