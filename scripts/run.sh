@@ -8,11 +8,18 @@ bash scripts/setup.sh
 [ -f local.settings.json ] || cp local.settings.sample.json local.settings.json
 
 mkdir -p .azurite
-node_modules/.bin/azurite-table --location .azurite --tableHost 127.0.0.1 --tablePort 10002 \
-  --skipApiVersionCheck --loose --disableTelemetry --silent &
+if command -v func >/dev/null 2>&1; then
+  # The Functions host itself also uses AzureWebJobsStorage (UseDevelopmentStorage=true):
+  # blob and queue as well as tables, on their default ports.
+  node_modules/.bin/azurite --location .azurite --blobHost 127.0.0.1 --queueHost 127.0.0.1 \
+    --tableHost 127.0.0.1 --skipApiVersionCheck --loose --disableTelemetry --silent &
+else
+  node_modules/.bin/azurite-table --location .azurite --tableHost 127.0.0.1 --tablePort 10002 \
+    --skipApiVersionCheck --loose --disableTelemetry --silent &
+fi
 azurite_pid=$!
 trap 'kill $azurite_pid 2>/dev/null || true' EXIT INT TERM
-echo "Azurite (tables) on http://127.0.0.1:10002"
+echo "Azurite on 127.0.0.1 (tables on port 10002)"
 
 if command -v func >/dev/null 2>&1; then
   # Core Tools picks up the venv's packages when it is active.
