@@ -57,12 +57,12 @@ ITEM_LINKS = {
     "UpdateItem": _link("updateItem", listId="$response.body#/listId", itemId="$response.body#/id"),
     "DeleteItem": _link("deleteItem", listId="$response.body#/listId", itemId="$response.body#/id"),
 }
-READ_ERRORS = (400, 404, 503)
+READ_ERRORS = (400, 404, 412, 503)
 WRITE_ERRORS = (400, 404, 412, 413, 415, 422, 503)
 
 OPERATIONS: dict[str, Operation] = {
     "list_lists": Operation("listLists", "List the caller's lists, oldest first", "lists", "collection", TodoList,
-                            errors=(400, 503)),
+                            errors=(400, 412, 503)),
     "create_list": Operation("createList", "Create a list", "lists", "created", TodoList, TodoListWrite,
                              idempotent_create=True, errors=(400, 413, 415, 422, 503), links=LIST_LINKS),
     "get_list": Operation("getList", "Read a list", "lists", "resource", TodoList, errors=READ_ERRORS),
@@ -104,7 +104,7 @@ PROBLEM_STATUS = {
     400: "Malformed request: id, paging value, header or JSON",
     401: "The gateway did not identify the caller",
     404: "No such resource for this caller",
-    412: "If-Match does not match the current version",
+    412: "A precondition failed: If-Match does not match, or If-None-Match does (on a write)",
     413: "The body is larger than the documented limit",
     415: "The body is not JSON (or merge patch JSON)",
     422: "The body is JSON but its values are invalid",
@@ -153,8 +153,10 @@ def _parameters(template: str, operation: Operation, method: str) -> list[dict[s
         ]
     if method == "GET" and operation.kind in ("resource", "collection"):
         parameters.append({"$ref": "#/components/parameters/If-None-Match"})
+        parameters.append({"$ref": "#/components/parameters/If-Match"})
     if operation.conditional and method in ("PUT", "PATCH", "DELETE"):
         parameters.append({"$ref": "#/components/parameters/If-Match"})
+        parameters.append({"$ref": "#/components/parameters/If-None-Match"})
     if operation.idempotent_create:
         parameters.append({"$ref": "#/components/parameters/Idempotency-Key"})
     return parameters

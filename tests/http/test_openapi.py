@@ -55,6 +55,16 @@ def test_document_declares_headers_and_problems_the_api_returns() -> None:
     assert problem["required"] == ["type", "title", "status", "detail"]
 
 
+def test_every_conditional_request_header_the_api_evaluates_is_declared_with_its_412() -> None:
+    document = build_document(function_app.app)
+    for path, method in (("/lists", "get"), ("/lists/{listId}/items/{itemId}", "get"), ("/lists/{listId}", "put"),
+                         ("/lists/{listId}/items/{itemId}", "delete")):  # fmt: skip
+        operation = document["paths"][path][method]
+        declared = {p["$ref"].rsplit("/", 1)[1] for p in operation["parameters"] if "$ref" in p}
+        assert {"If-Match", "If-None-Match"} <= declared, (method, path)
+        assert "412" in operation["responses"], (method, path)
+
+
 def test_schemas_come_from_the_pydantic_models() -> None:
     schemas: dict[str, Any] = build_document(function_app.app)["components"]["schemas"]
     assert schemas["TodoItem"]["properties"]["state"] == {"$ref": "#/components/schemas/ItemState", "default": "todo"}
