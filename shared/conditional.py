@@ -45,11 +45,11 @@ def if_match_versions(header: str | None) -> tuple[bool, frozenset[str]] | None:
 
 def none_match(header: str | None, etag: str) -> bool:
     """True when If-None-Match matches the current ETag (weak comparison, section 13.1.2)."""
-    parsed = parse_etags(header)
+    parsed = if_none_match_versions(header)
     if parsed is None:
         return False
-    star, tags = parsed
-    return star or any(tag == etag for _weak, tag in tags)
+    star, versions = parsed
+    return star or etag.strip('"') in versions
 
 
 def if_none_match_versions(header: str | None) -> tuple[bool, frozenset[str]] | None:

@@ -358,7 +358,7 @@ def method_not_allowed(allowed: Iterable[str]) -> Callable[[func.HttpRequest], A
             return func.HttpResponse(status_code=204, headers={"Allow": allow, "Cache-Control": CACHE_NONE})
         raise _MethodNotAllowed(allow)
 
-    return api_handler(handler, needs_owner=False)
+    return public_handler(handler)
 
 
 ROUTABLE_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")

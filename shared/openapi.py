@@ -14,7 +14,7 @@ import azure.functions as func
 from pydantic import BaseModel
 
 from shared.config import OWNER_HEADER
-from shared.http import NOT_AN_OPERATION as NOT_OPERATIONS_SUFFIX
+from shared.http import NOT_AN_OPERATION
 from shared.models import TodoItem, TodoItemPatch, TodoItemWrite, TodoList, TodoListPatch, TodoListWrite
 from shared.pagination import DEFAULT_TOP, MAX_SKIP, MAX_TOP
 from shared.service import MAX_BATCH_IDS
@@ -347,7 +347,7 @@ def _registered(app: func.FunctionApp) -> list[tuple[str, str, list[str]]]:
 def build_document(app: func.FunctionApp) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for name, template, methods in _registered(app):
-        if name.endswith(NOT_OPERATIONS_SUFFIX):
+        if name.endswith(NOT_AN_OPERATION):
             continue
         operation = OPERATIONS.get(name)
         if operation is None:

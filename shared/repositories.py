@@ -318,10 +318,10 @@ class ItemRepository:
             )
             rows = 0
             async for entity in pager:
-                item = _item_from_entity(entity)
-                if item.id in wanted:
-                    found[item.id] = Stored(item, str(entity.metadata["etag"]))
-                rows, last_read = rows + 1, item.id
+                item_id = entity["RowKey"].rsplit("|", 1)[1]
+                if item_id in wanted:  # only the wanted rows become models
+                    found[item_id] = Stored(_item_from_entity(entity), str(entity.metadata["etag"]))
+                rows, last_read = rows + 1, item_id
                 if rows >= PAGE_LIMIT:
                     break  # stop at the end of the first page: no second request
         if rows >= PAGE_LIMIT:
