@@ -120,7 +120,9 @@ class LocalFunctionsHost:
 
     def web_app(self) -> web.Application:
         application = web.Application(client_max_size=MAX_REQUEST_BYTES)
-        application.router.add_route("*", "/{tail:.*}", self.handle)
+        # Every path reaches handle(), including ones with encoded line breaks ("." alone would
+        # leave those to aiohttp's own text/plain 404, which the Functions host never sends).
+        application.router.add_route("*", "/{tail:[\\s\\S]*}", self.handle)
         return application
 
     def _find(self, path: str, method: str) -> tuple[HostedFunction, dict[str, str]] | None:

@@ -151,6 +151,12 @@ def test_unknown_path_is_404(client: ApiClient) -> None:
     assert client.get("/nothing-here").status == 404
 
 
+def test_an_encoded_line_break_in_an_id_reaches_the_app_and_gets_a_400_problem(client: ApiClient) -> None:
+    response = client.delete("/lists/a%0Ab/items/c%5Cd")
+    assert response.status == 400
+    assert response.header("Content-Type") == "application/problem+json; charset=utf-8"
+
+
 def _problem(response_json: dict[str, object], status: int) -> None:
     assert {"type", "title", "status", "detail"} <= set(response_json)
     assert response_json["status"] == status
