@@ -1,7 +1,7 @@
 """The API describes and serves itself: OpenAPI document, docs page, and a small web client.
 
-These are public, static and identical for every caller, so they are anonymous (no function
-key) and cacheable by anyone; the data routes stay behind the key and the gateway.
+These are public, static and identical for every caller, so they are cacheable by anyone and
+the gateway lets them through without a token; the data routes need the gateway's credentials.
 """
 
 import hashlib

@@ -316,14 +316,6 @@ def _components() -> dict[str, Any]:
             "Cache-Control": _header("private, no-cache on reads; no-store on writes and errors"),
             "X-Request-Id": _header("The request's id, also in the logs"),
         },
-        "securitySchemes": {
-            "functionKey": {
-                "type": "apiKey",
-                "in": "header",
-                "name": "x-functions-key",
-                "description": "Held by API Management only; not enforced by local hosts by default.",
-            },
-        },
     }
 
 
@@ -370,8 +362,6 @@ def build_document(app: func.FunctionApp) -> dict[str, Any]:
             body = _request_body(operation, method)
             if body:
                 entry["requestBody"] = body
-            if operation.tag == "meta":
-                entry["security"] = []
             paths.setdefault("/" + template, {})[method.lower()] = entry
     return {
         "openapi": "3.1.0",
@@ -381,11 +371,11 @@ def build_document(app: func.FunctionApp) -> dict[str, Any]:
             "description": (
                 "Lists and items. HEAD is answered wherever GET is; a method a path does not serve gets 405 with "
                 "Allow. Errors are RFC 9457 problem documents. Behind API Management callers authenticate with "
-                "Entra ID or a subscription key and the gateway sets the owner header."
+                "Entra ID or a subscription key and the gateway sets the owner header; the app itself "
+                "takes no key (in Azure only the gateway's managed identity can reach it)."
             ),
         },
         "servers": [{"url": "/api"}],
-        "security": [{"functionKey": []}],
         "tags": [{"name": "lists"}, {"name": "items"}, {"name": "meta"}],
         "paths": paths,
         "components": _components(),
