@@ -7,13 +7,30 @@ all settings are guaranteed, and an import-time failure silently registers zero 
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
 STORAGE_SETTING = "TODO_STORAGE"
 DEFAULT_OWNER = "local-developer"
 OWNER_HEADER = "X-Todo-Owner"
+# App Service sets these read-only variables on every app it runs (Microsoft Learn, "Environment
+# variables and app settings in Azure App Service"); a developer machine has neither.
+AZURE_MARKERS = ("WEBSITE_SITE_NAME", "WEBSITE_INSTANCE_ID")
+# What the platform leaves in a setting whose Key Vault reference it could not resolve.
+KEY_VAULT_REFERENCE = "@microsoft.keyvault("
+
+# Numeric settings and their defaults: a value that does not parse is a configuration fault.
+NUMBERS: dict[str, tuple[type[int] | type[float], int]] = {
+    "TODO_MAX_BODY_BYTES": (int, 65536),
+    "TODO_STORAGE_TIMEOUT_SECONDS": (float, 10),
+    "TODO_IDEMPOTENCY_TTL_SECONDS": (int, 86400),
+}
+
+logger = logging.getLogger("todo.config")
 
 
 @dataclass(frozen=True)
@@ -30,6 +47,44 @@ class Settings:
     storage_timeout_seconds: float
     server_timing: bool
     idempotency_ttl_seconds: int
+    configuration_fault: str | None  # why data requests must be refused (names a setting, never a value)
+
+
+def running_in_azure(environ: Mapping[str, str]) -> bool:
+    return any(environ.get(name) for name in AZURE_MARKERS)
+
+
+def configuration_fault(environ: Mapping[str, str]) -> str | None:
+    """Why serving data would be wrong, or None.
+
+    A Key Vault reference that could not be resolved (no role yet, wrong URI) reaches the app as
+    its literal text, which would then sign cursors with a public string; in Azure a missing
+    cursor key would fall back to the development key. Both are refused rather than served.
+    """
+    for name in sorted(environ):
+        if name.upper().startswith("TODO_") and environ[name].strip().lower().startswith(KEY_VAULT_REFERENCE):
+            return f"{name} holds an unresolved Key Vault reference"
+    if running_in_azure(environ) and not (environ.get("TODO_CURSOR_KEY") or "").strip():
+        return "TODO_CURSOR_KEY is missing"
+    for name in NUMBERS:
+        if _number(environ, name) is None:
+            return f"{name} is not a positive number"
+    return None
+
+
+def _number(environ: Mapping[str, str], name: str) -> float | None:
+    """The setting's value, its default when unset, None when it does not parse."""
+    kind, default = NUMBERS[name]
+    raw = (environ.get(name) or "").strip()
+    try:
+        value = kind(raw) if raw else default
+    except ValueError:
+        return None
+    return value if 0 < value < float("inf") else None
+
+
+def _number_or_default(name: str) -> float:
+    return _number(os.environ, name) or NUMBERS[name][1]
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -59,11 +114,20 @@ def get_settings() -> Settings:
         default_owner=os.environ.get("TODO_DEFAULT_OWNER") or DEFAULT_OWNER,
         public_base_url=(os.environ.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
         cursor_key=hashlib.sha256(cursor_secret.encode()).digest(),
-        max_body_bytes=int(os.environ.get("TODO_MAX_BODY_BYTES") or 65536),
-        storage_timeout_seconds=float(os.environ.get("TODO_STORAGE_TIMEOUT_SECONDS") or 10),
+        max_body_bytes=int(_number_or_default("TODO_MAX_BODY_BYTES")),
+        storage_timeout_seconds=_number_or_default("TODO_STORAGE_TIMEOUT_SECONDS"),
         server_timing=_flag("TODO_SERVER_TIMING", False),
-        idempotency_ttl_seconds=int(os.environ.get("TODO_IDEMPOTENCY_TTL_SECONDS") or 86400),
+        idempotency_ttl_seconds=int(_number_or_default("TODO_IDEMPOTENCY_TTL_SECONDS")),
+        configuration_fault=_checked_configuration(),
     )
+
+
+def _checked_configuration() -> str | None:
+    """The configuration fault, logged once per process (settings are read once)."""
+    fault = configuration_fault(os.environ)
+    if fault:
+        logger.error(json.dumps({"event": "configuration-refused", "reason": fault}))
+    return fault
 
 
 def reset_settings_cache() -> None:

@@ -67,6 +67,7 @@ _PROBLEM_TITLES = {
     401: "Unauthorized",
     404: "Not Found",
     405: "Method Not Allowed",
+    411: "Length Required",
     412: "Precondition Failed",
     413: "Content Too Large",
     415: "Unsupported Media Type",
@@ -194,6 +195,10 @@ class ApiCall:
         declared = self.req.headers.get("Content-Length")
         if len(body) > limit or (declared and declared.isdigit() and int(declared) > limit):
             raise HttpProblem(413, "body-too-large", f"the body must be at most {limit} bytes", maxBytes=limit)
+        if not body and (declared is None or self.req.headers.get("Transfer-Encoding")):
+            # The Functions host forwards a body only with Content-Length > 0: a chunked body
+            # arrives empty (its headers still say chunked), which a parse error would misreport.
+            raise HttpProblem(411, "length-required", "send the body with a Content-Length header (not chunked)")
         content_type = (self.req.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         allowed = tuple(media_types)
         if content_type not in allowed:
@@ -290,7 +295,8 @@ class ApiCall:
                 raise HttpProblem(412, "precondition-failed", "the resource does not match If-Match")
             if none_match(self.req.headers.get("If-None-Match"), etag):
                 # RFC 9110 15.4.5: a 304 repeats the validators and caching headers of the 200.
-                return func.HttpResponse(status_code=304, headers=headers)
+                # Its own Content-Type too: the worker would otherwise add text/plain to it.
+                return func.HttpResponse(status_code=304, headers=headers, mimetype=JSON)
         return func.HttpResponse(body=body, status_code=status, headers=headers, mimetype=JSON)
 
     def values(self, values: Iterable[Any]) -> func.HttpResponse:
@@ -305,7 +311,7 @@ class ApiCall:
         etag = strong_etag(hashlib.blake2b(body, digest_size=12).hexdigest())
         all_headers = {"ETag": etag, "Cache-Control": cache_control, **(headers or {})}
         if none_match(self.req.headers.get("If-None-Match"), etag):
-            return func.HttpResponse(status_code=304, headers=all_headers)
+            return func.HttpResponse(status_code=304, headers=all_headers, mimetype=media_type)
         return func.HttpResponse(body=body, status_code=200, headers=all_headers, mimetype=media_type)
 
     def no_content(self) -> func.HttpResponse:
@@ -403,6 +409,8 @@ def api_handler(
         request_id = _request_id(req)
         counter = start_round_trip_count()
         try:
+            if needs_owner and settings.configuration_fault:  # logged once, by name, in shared.config
+                raise HttpProblem(503, "misconfigured", "the service is not configured correctly; try again later")
             call = ApiCall(req, settings, request_id, needs_owner)
             async with asyncio.timeout(settings.storage_timeout_seconds):  # no extra task, unlike wait_for
                 response = await handler(call)
@@ -421,7 +429,11 @@ def api_handler(
         response = _finish(req, response, request_id)
         elapsed_ms = (time.perf_counter() - started) * 1000
         if settings.server_timing:
-            response.headers["Server-Timing"] = f'app;dur={elapsed_ms:.1f}, storage;desc="{counter.count} calls"'
+            # W3C Server Timing: each metric names itself, its duration in ms and a description.
+            response.headers["Server-Timing"] = (
+                f'app;dur={elapsed_ms:.1f};desc="function", '
+                f'storage;desc="{counter.count} calls";dur={counter.seconds * 1000:.1f}'
+            )
         logger.info(
             json.dumps(
                 {

@@ -108,14 +108,14 @@ PROBLEM_STATUS = {
     413: "The body is larger than the documented limit",
     415: "The body is not JSON (or merge patch JSON)",
     422: "The body is JSON but its values are invalid",
-    503: "Storage is unavailable or slow: retry after Retry-After seconds",
+    503: "Storage is unavailable or slow, or the service is misconfigured: retry after Retry-After seconds",
 }
 
 
 def _problem_response(status: int) -> dict[str, Any]:
     if status == 401:
-        # The Functions host refuses a missing or wrong key with an empty body before the app
-        # runs; the app's own 401 (no identity from the gateway) is a problem document.
+        # In Azure, App Service authentication refuses a caller that is not the gateway before
+        # the app runs, with its own body; the app's own 401 (no owner header) is a problem.
         return {"description": PROBLEM_STATUS[401]}
     headers = dict(COMMON_HEADERS)
     if status == 503:
