@@ -1,24 +1,30 @@
 """Serve a FunctionApp's HTTP functions like `func start` does, for machines without Core Tools.
 
-It reads each function's route, methods and auth level from the azure-functions library's own
-metadata, honours host.json's route prefix and local.settings.json (Values into the
-environment, Host.CORS for browsers), builds real func.HttpRequest objects and converts the
-returned func.HttpResponse. Like the real host: a method no function registered on a path gives
-404, an unhandled exception gives 500 with an empty body, a missing or wrong function key gives
-401 with an empty body (keys are enforced only when LOCAL_HOST_REQUIRE_KEYS is true, because
-`func start` does not enforce them), async functions run on the event loop and sync ones in
-a thread pool.
+It indexes the app as the Python worker does (names and raw bindings) and refuses it when the
+real host would (devhost.registration), honours host.json's route prefix and local.settings.json
+(Values into the environment, Host.CORS for browsers), hands functions the request the host
+would (devhost.server.to_func_request) and converts their answer with the azure-functions
+library's own HttpResponseConverter, as the worker does. Like the real host: functions are tried
+in name order and the first whose template and method match wins; a method no function
+registered on a path gives 404; an unhandled exception gives 500 with an empty body; a missing
+or wrong function key gives 401 with an empty body (keys are enforced only when
+LOCAL_HOST_REQUIRE_KEYS is true, because `func start` does not enforce them); functions that
+declare `context` get one; async functions run on the event loop and sync ones in a thread pool.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 import inspect
 import json
 import logging
 import os
+import re
 import shutil
+import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,12 +32,15 @@ from typing import Any
 
 import azure.functions as func
 from aiohttp import web
-from azure.functions.decorators.http import HttpTrigger
+from azure.functions._abc import RetryContext, TraceContext
+from azure.functions.http import HttpResponseConverter
+from multidict import CIMultiDict
 
+from devhost.registration import check_registration, index_app
 from devhost.routing import CompiledRoute, compile_route
 
 logger = logging.getLogger("devhost")
-ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
+_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
 DEFAULT_ALLOWED_HEADERS = "Content-Type, If-Match, If-None-Match, Idempotency-Key, Authorization, X-Request-Id"
 DEFAULT_EXPOSED_HEADERS = "ETag, Location, Link, Retry-After, X-Request-Id"
 MAX_REQUEST_BYTES = 100 * 1024 * 1024  # the real host's default request size limit
@@ -45,6 +54,7 @@ class HostedFunction:
     auth_level: func.AuthLevel
     handler: Callable[..., Any]
     is_async: bool
+    wants_context: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,34 +97,33 @@ def host_config(project_dir: Path, local_settings: dict[str, Any]) -> HostConfig
     )
 
 
-def collect_functions(app: func.FunctionApp, route_prefix: str) -> list[HostedFunction]:
-    """Read the HTTP functions the app registered, most specific routes first."""
-    app.functions_bindings = None  # get_functions() raises on a second call otherwise
+def collect_functions(app: func.FunctionRegister, route_prefix: str) -> list[HostedFunction]:
+    """Index the app as the worker does, refuse it as the host would, and keep the HTTP
+    functions in the host's order: by name, the first whose template and method match wins."""
+    indexed = index_app(app)
+    check_registration(indexed)
     hosted: list[HostedFunction] = []
-    for function in app.get_functions():
-        trigger = function.get_trigger()
-        if not isinstance(trigger, HttpTrigger):
+    for function in indexed:
+        if function.trigger is None:
             continue
-        methods = frozenset(str(getattr(m, "value", m)).upper() for m in (trigger.methods or ALL_METHODS))
-        name = str(function.get_function_name() or function.get_user_function().__name__)
-        template = trigger.route or name
-        handler = function.get_user_function()
+        handler = function.handler
         hosted.append(
             HostedFunction(
-                name=name,
-                route=compile_route(route_prefix, template),
-                methods=methods,
-                auth_level=trigger.auth_level or func.AuthLevel.FUNCTION,
+                name=function.name,
+                route=compile_route(route_prefix, function.route),
+                methods=function.methods,
+                auth_level=function.auth_level,
                 handler=handler,
                 is_async=inspect.iscoroutinefunction(handler),
+                wants_context="context" in inspect.signature(handler).parameters,
             )
         )
-    hosted.sort(key=lambda f: f.route.precedence)
+    hosted.sort(key=lambda f: f.name.lower())
     return hosted
 
 
 class LocalFunctionsHost:
-    def __init__(self, app: func.FunctionApp, config: HostConfig) -> None:
+    def __init__(self, app: func.FunctionRegister, config: HostConfig) -> None:
         self.config = config
         self.functions = collect_functions(app, config.route_prefix)
 
@@ -165,20 +174,16 @@ class LocalFunctionsHost:
         hosted, route_params = found
         if not self._key_ok(request, hosted):
             return web.Response(status=401, headers=_vary_origin(cors))
-        body = await request.read()
-        func_request = func.HttpRequest(
-            method=request.method,
-            url=str(request.url),
-            headers={k: ", ".join(request.headers.getall(k)) for k in request.headers},
-            params={k: request.query.getone(k) for k in request.query},
-            route_params=route_params,
-            body=body,
-        )
+        func_request = await to_func_request(request, route_params)
+        kwargs: dict[str, Any] = {"req": func_request}
+        if hosted.wants_context:
+            kwargs["context"] = LocalContext(hosted, request.headers.get("traceparent", ""))
         try:
             if hosted.is_async:
-                result = await hosted.handler(func_request)
+                result = await hosted.handler(**kwargs)
             else:
-                result = await asyncio.get_running_loop().run_in_executor(None, hosted.handler, func_request)
+                call = functools.partial(hosted.handler, **kwargs)
+                result = await asyncio.get_running_loop().run_in_executor(None, call)
         except Exception:
             logger.exception("function %s failed", hosted.name)
             return web.Response(status=500, headers=_vary_origin(cors))
@@ -211,20 +216,116 @@ def _vary_origin(cors: dict[str, str], existing: str | None = None) -> dict[str,
     return {**cors, **({"Vary": ", ".join(values)} if values else {})}
 
 
+async def to_func_request(request: web.Request, route_params: dict[str, str]) -> func.HttpRequest:
+    """The request as the host hands it to the worker (azure-functions-host ToRpcHttp): header
+    names lowercased and repeated values joined with ','; query keys merged ignoring case (ASP.NET
+    Core's QueryCollection), repeated values joined with ',', empty values dropped; the body only
+    when Content-Length > 0, so a chunked body never reaches the function."""
+    headers: dict[str, list[str]] = {}
+    for name, value in request.headers.items():
+        headers.setdefault(name.lower(), []).append(value)
+    query: dict[str, list[str]] = {}
+    spelling: dict[str, str] = {}
+    for name, value in request.query.items():
+        query.setdefault(spelling.setdefault(name.lower(), name), []).append(value)
+    declared = request.content_length
+    body = await request.read() if declared is not None and declared > 0 else b""
+    return func.HttpRequest(
+        method=request.method,
+        url=str(request.url),
+        headers={name: ",".join(values) for name, values in headers.items()},
+        params={name: ",".join(values) for name, values in query.items() if ",".join(values)},
+        route_params=route_params,
+        body=body,
+    )
+
+
+class _TraceContext(TraceContext):
+    def __init__(self, trace_parent: str) -> None:
+        self._parent = trace_parent
+
+    @property
+    def trace_parent(self) -> str:
+        return self._parent
+
+    @property
+    def trace_state(self) -> str:
+        return ""
+
+    @property
+    def attributes(self) -> dict[str, str]:
+        return {}
+
+
+class _NoRetry(RetryContext):
+    """HTTP triggers have no retry policy: the first and only attempt."""
+
+    @property
+    def retry_count(self) -> int:
+        return 0
+
+    @property
+    def max_retry_count(self) -> int:
+        return 0
+
+    @property
+    def exception(self) -> Any:
+        return None
+
+
+class LocalContext(func.Context):
+    """The `context` argument the worker passes to functions that declare one."""
+
+    _storage = threading.local()
+
+    def __init__(self, hosted: HostedFunction, trace_parent: str) -> None:
+        self._hosted = hosted
+        self._invocation_id = str(uuid.uuid4())
+        fresh = f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01"
+        self._trace = _TraceContext(trace_parent if _TRACEPARENT.fullmatch(trace_parent) else fresh)
+
+    @property
+    def invocation_id(self) -> str:
+        return self._invocation_id
+
+    @property
+    def thread_local_storage(self) -> Any:
+        return self._storage
+
+    @property
+    def function_name(self) -> str:
+        return self._hosted.name
+
+    @property
+    def function_directory(self) -> str:
+        return str(Path(inspect.getfile(self._hosted.handler)).resolve().parent)
+
+    @property
+    def trace_context(self) -> TraceContext:
+        return self._trace
+
+    @property
+    def retry_context(self) -> RetryContext:
+        return _NoRetry()
+
+
 def _to_web_response(result: Any, method: str, cors: dict[str, str]) -> web.Response:
+    """Convert with the azure-functions library's own HttpResponseConverter, as the worker does,
+    then write its status, headers (content-type added by the converter when missing: text/plain,
+    and a charset only on text/* types) and body as the host does."""
     if not isinstance(result, func.HttpResponse):
         result = func.HttpResponse(str(result) if result is not None else None)
-    headers: dict[str, str] = {}
-    for name, value in result.headers.items():
-        headers[name] = value
-    body = result.get_body() or b""
-    lowered = {k.lower() for k in headers}
-    if "content-type" not in lowered and result.status_code not in (204, 304) and (body or method == "HEAD"):
-        headers["Content-Type"] = f"{result.mimetype}; charset={result.charset}"
-    vary = next((headers.pop(k) for k in list(headers) if k.lower() == "vary"), None)
-    headers.update(_vary_origin(cors, vary))
-    if cors and "access-control-expose-headers" not in lowered:
+    datum = HttpResponseConverter.encode(result, expected_type=func.HttpResponse)
+    status = int(datum.value["status_code"].value)
+    headers = CIMultiDict((name, str(value.value)) for name, value in datum.value["headers"].items())
+    for cookie in datum.value.get("cookies") or []:
+        for morsel in cookie.values():
+            headers.add("Set-Cookie", morsel.OutputString())
+    vary = headers.popall("Vary", None)
+    headers.update(_vary_origin(cors, ", ".join(vary) if vary else None))
+    if cors and "Access-Control-Expose-Headers" not in headers:
         headers["Access-Control-Expose-Headers"] = DEFAULT_EXPOSED_HEADERS
-    if method == "HEAD" or result.status_code in (204, 304):
-        return web.Response(status=result.status_code, headers=headers)
-    return web.Response(status=result.status_code, body=body, headers=headers)
+    body: bytes = datum.value["body"].value or b""
+    if method == "HEAD" or status in (204, 304):
+        return web.Response(status=status, headers=headers)
+    return web.Response(status=status, body=body, headers=headers)

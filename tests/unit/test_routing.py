@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from devhost.routing import RouteTemplateError, compile_route
+from devhost.routing import RouteTemplateError, compile_route, templates_overlap
 
 
 def test_parameters_match_one_segment_case_insensitively() -> None:
@@ -27,10 +27,30 @@ def test_optional_catch_all_and_constraints() -> None:
     assert compile_route("api", "r/{code:regex(^[a-z]{{3}}$)}").match("/api/r/abc") is not None
 
 
-def test_literal_segments_take_precedence_over_parameters() -> None:
-    literal = compile_route("api", "lists/{listId}/items/state")
-    parameter = compile_route("api", "lists/{listId}/items/{itemId}")
-    assert literal.precedence < parameter.precedence
+def _overlap(one: str, other: str) -> bool:
+    return templates_overlap(compile_route("api", one), compile_route("api", other))
+
+
+def test_a_literal_and_a_parameter_in_the_same_place_overlap() -> None:
+    # The host would pick by function name, not by the literal: such a pair is a latent bug.
+    assert _overlap("lists/{listId}/items/state", "lists/{listId}/items/{itemId}")
+    assert _overlap("Lists/Special", "lists/{id}")
+
+
+def test_templates_of_different_lengths_or_literals_do_not_overlap() -> None:
+    assert not _overlap("lists/{listId}/items/{itemId}", "lists/{listId}/items/state/{state}")
+    assert not _overlap("lists/{listId}", "items/{itemId}")
+    assert not _overlap("lists", "lists/{listId}")
+
+
+def test_constraints_optional_and_catch_all_segments_decide_overlap() -> None:
+    assert not _overlap("n/{id:int}", "n/{name:alpha}")
+    assert not _overlap("n/{id:int}", "n/special")
+    assert _overlap("n/{id:int}", "n/{flag:long}")
+    assert _overlap("o/{id?}", "o")
+    assert _overlap("files/{*rest}", "files/a/{b}/c")
+    assert _overlap("{*all}", "anything")
+    assert not _overlap("o/{id?}", "o/a/b")
 
 
 def test_empty_prefix_and_unknown_constraints() -> None:
