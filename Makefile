@@ -18,4 +18,4 @@ lint: setup
 	.venv/bin/ruff check . && .venv/bin/mypy
 
 clean:
-	rm -rf .venv .venv-checkov node_modules .pytest_cache .mypy_cache .ruff_cache artifacts
+	rm -rf .venv .venv-checkov .venv-worker313 node_modules .pytest_cache .mypy_cache .ruff_cache artifacts

@@ -6,6 +6,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/ensure_debian_tools.sh
+echo "== real-worker environment (Python 3.13)"
+set +e
+bash scripts/worker_env.sh > /dev/null
+worker_status=$?
+set -e
+if [ "$worker_status" -eq 3 ]; then
+  echo "!! NO PYTHON 3.13: tests/worker (the real-worker comparison) will be SKIPPED" >&2
+elif [ "$worker_status" -ne 0 ]; then
+  exit "$worker_status"
+fi
 
 echo "== ruff"
 .venv/bin/ruff check .
