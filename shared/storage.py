@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
@@ -49,11 +50,15 @@ logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(l
 
 @dataclass
 class RoundTripCounter:
-    """Counts HTTP requests sent to storage for one API request (retries included)."""
+    """Counts HTTP requests sent to storage for one API request (retries included) and the
+    time they took until answered (summed, so concurrent calls can add up to more than the
+    request's own duration)."""
 
     count: int = 0
+    seconds: float = 0.0
 
 
+_STARTED = "todo_storage_call_started"
 _round_trips: contextvars.ContextVar[RoundTripCounter | None] = contextvars.ContextVar(
     "storage_round_trips", default=None
 )
@@ -65,10 +70,18 @@ def start_round_trip_count() -> RoundTripCounter:
     return counter
 
 
-def _count_request(_request: Any) -> None:
+def _count_request(request: Any) -> None:
     counter = _round_trips.get()
     if counter is not None:
         counter.count += 1
+        request.context[_STARTED] = time.perf_counter()
+
+
+def _time_response(response: Any) -> None:
+    counter = _round_trips.get()
+    started = response.context.get(_STARTED)
+    if counter is not None and started is not None:
+        counter.seconds += time.perf_counter() - started
 
 
 class _ProcessTable:
@@ -114,7 +127,7 @@ class _ProcessTable:
 
 
 def _build_service_client(settings: Settings) -> TableServiceClient:
-    options = dict(CLIENT_OPTIONS, raw_request_hook=_count_request)
+    options = dict(CLIENT_OPTIONS, raw_request_hook=_count_request, raw_response_hook=_time_response)
     if settings.storage_connection_string:
         service = TableServiceClient.from_connection_string(settings.storage_connection_string, **options)
     elif settings.table_service_uri:
