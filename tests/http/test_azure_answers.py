@@ -42,7 +42,7 @@ async def in_process(azurite: Azurite) -> AsyncIterator[dict[str, Any]]:
 
     app = function_app.app
     app.functions_bindings = None
-    yield {f.get_function_name(): f.get_user_function() for f in app.get_functions()}
+    yield {str(f.get_function_name()): f.get_user_function() for f in app.get_functions()}
     await close_table_client()
     patcher.undo()
     reset_settings_cache()
