@@ -35,7 +35,7 @@ def test_get_list_returns_it_with_validators_and_cache_headers(client: ApiClient
     assert response.status == 200 and response.json() == created
     assert response.header("Cache-Control") == "private, no-cache"
     assert response.header("Vary") == "X-Todo-Owner"
-    assert response.header("Content-Type") == "application/json; charset=utf-8"
+    assert response.header("Content-Type") == "application/json"
 
 
 def test_put_list_replaces_name_and_description(client: ApiClient) -> None:
@@ -60,7 +60,7 @@ def test_delete_list_gives_204_then_404(client: ApiClient) -> None:
     assert client.delete(f"/lists/{created['id']}").status == 204
     missing = client.get(f"/lists/{created['id']}")
     assert missing.status == 404
-    assert missing.header("Content-Type") == "application/problem+json; charset=utf-8"
+    assert missing.header("Content-Type") == "application/problem+json"
 
 
 def test_item_lifecycle(client: ApiClient) -> None:

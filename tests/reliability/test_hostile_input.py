@@ -34,7 +34,7 @@ def assert_problem(response: Response) -> None:
         assert response.status in (400, 404), response.status
         return
     if response.status >= 400:
-        assert response.header("Content-Type") == "application/problem+json; charset=utf-8"
+        assert response.header("Content-Type") == "application/problem+json"
         document = response.json()
         assert {"type", "title", "status", "detail"} <= set(document)
         assert document["status"] == response.status
