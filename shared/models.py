@@ -17,7 +17,7 @@ from pydantic.alias_generators import to_camel
 
 NAME_MAX = 256
 DESCRIPTION_MAX = 4000
-READ_ONLY_FIELDS = frozenset({"id", "listId", "createdDate", "updatedDate"})
+READ_ONLY_FIELDS = frozenset({"id", "listId", "items", "createdDate", "updatedDate"})
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -84,6 +84,8 @@ class TodoList(_Camel):
 
 
 class TodoListWrite(_Write):
+    # The widely used Todo web client sends its in-memory items back with the list.
+    items: Any = Field(default=None, exclude=True, json_schema_extra=_READ_ONLY)
     name: Name
     description: Description | None = None
 
@@ -94,6 +96,7 @@ class _Patch(_Write):
 
 
 class TodoListPatch(_Patch):
+    items: Any = Field(default=None, exclude=True, json_schema_extra=_READ_ONLY)
     name: Name = Field(default=None)  # type: ignore[assignment]  # None only means "not sent"
     description: Description | None = None
 
@@ -130,5 +133,5 @@ class TodoItemPatch(_Patch):
 
 def sent_fields(patch: BaseModel) -> dict[str, Any]:
     """The fields a merge patch actually carried, nulls included (RFC 7396: null removes)."""
-    ignored = {"id", "list_id", "created_date", "updated_date"}
+    ignored = {"id", "list_id", "items", "created_date", "updated_date"}
     return {name: getattr(patch, name) for name in patch.model_fields_set if name not in ignored}

@@ -48,6 +48,19 @@ def test_put_list_replaces_name_and_description(client: ApiClient) -> None:
     assert client.get(f"/lists/{created['id']}").json() == body
 
 
+def test_list_writes_accept_and_ignore_the_items_a_todo_client_sends_back(client: ApiClient) -> None:
+    created = client.post("/lists", {"name": "a", "items": [{"name": "milk"}]})
+    assert created.status == 201 and "items" not in created.json()
+    lid = created.json()["id"]
+    item = client.new_item(lid)
+    for method in ("PUT", "PATCH"):
+        ctype = "application/merge-patch+json" if method == "PATCH" else "application/json"
+        body = {**created.json(), "name": method, "items": [{"name": "bread"}, 3]}
+        response = client.request(method, f"/lists/{lid}", body, content_type=ctype)
+        assert response.status == 200 and response.json()["name"] == method, response.body
+    assert [i["id"] for i in client.get(f"/lists/{lid}/items").json()] == [item["id"]]
+
+
 def test_patch_list_applies_a_json_merge_patch(client: ApiClient) -> None:
     created = client.new_list("keep", description="drop me")
     response = client.patch(f"/lists/{created['id']}", {"description": None})

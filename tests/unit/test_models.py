@@ -77,3 +77,13 @@ def test_patch_schema_marks_required_fields_as_non_nullable() -> None:
     schema = TodoItemPatch.model_json_schema(by_alias=True)
     assert schema["properties"]["name"]["type"] == "string"
     assert "required" not in schema
+
+
+def test_a_lists_items_sent_back_by_a_todo_client_are_accepted_and_ignored() -> None:
+    body = b'{"name": "a", "items": [{"id": "x", "name": "milk"}], "id": "l"}'
+    for model in (TodoListWrite, TodoListPatch):
+        parsed = model.model_validate_json(body)
+        assert "items" not in parsed.model_dump() and "items" not in parsed.model_dump(by_alias=True)
+    assert sent_fields(TodoListPatch.model_validate_json(body)) == {"name": "a"}
+    with pytest.raises(ValidationError):  # items are a list's field, not an item's
+        TodoItemWrite.model_validate_json(b'{"name": "a", "items": []}')
