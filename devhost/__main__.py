@@ -29,10 +29,13 @@ def main() -> None:
     config = host_config(project, settings)
     app = importlib.import_module("function_app").app
     host = LocalFunctionsHost(app, config)
-    print(
-        f"devhost: {len(host.functions)} functions on http://{args.host}:{args.port}/{config.route_prefix}", flush=True
+    listening = (
+        f"devhost: {len(host.functions)} functions listening on http://{args.host}:{args.port}/{config.route_prefix}"
     )
-    web.run_app(host.web_app(), host=args.host, port=args.port, print=None, access_log=None)
+    # aiohttp calls `print` once the socket is bound: only then may the line say "listening".
+    web.run_app(
+        host.web_app(), host=args.host, port=args.port, print=lambda _: print(listening, flush=True), access_log=None
+    )
 
 
 if __name__ == "__main__":
