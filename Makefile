@@ -1,6 +1,6 @@
 # The two commands a newcomer needs: `make run` (API + Azurite on http://127.0.0.1:7071/api)
 # and `make test` (the whole suite). Both install what they need into the project first.
-.PHONY: run test setup bench lint clean
+.PHONY: run test setup bench mutation lint clean
 
 run:
 	bash scripts/run.sh
@@ -10,6 +10,10 @@ test:
 
 bench:
 	bash scripts/bench.sh
+
+# Mutation testing of shared/ (slow: run on a schedule by CI, not by make test); writes artifacts/mutation.md.
+mutation:
+	bash scripts/mutation.sh
 
 setup:
 	bash scripts/setup.sh
