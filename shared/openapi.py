@@ -58,13 +58,13 @@ ITEM_LINKS = {
     "DeleteItem": _link("deleteItem", listId="$response.body#/listId", itemId="$response.body#/id"),
 }
 READ_ERRORS = (400, 404, 412, 503)
-WRITE_ERRORS = (400, 404, 412, 413, 415, 422, 503)
+WRITE_ERRORS = (400, 404, 411, 412, 413, 415, 422, 503)
 
 OPERATIONS: dict[str, Operation] = {
     "list_lists": Operation("listLists", "List the caller's lists, oldest first", "lists", "collection", TodoList,
                             errors=(400, 412, 503)),
     "create_list": Operation("createList", "Create a list", "lists", "created", TodoList, TodoListWrite,
-                             idempotent_create=True, errors=(400, 413, 415, 422, 503), links=LIST_LINKS),
+                             idempotent_create=True, errors=(400, 411, 413, 415, 422, 503), links=LIST_LINKS),
     "get_list": Operation("getList", "Read a list", "lists", "resource", TodoList, errors=READ_ERRORS),
     "replace_list": Operation("replaceList", "Replace a list's name and description", "lists", "resource",
                               TodoList, TodoListWrite, conditional=True, errors=WRITE_ERRORS),
@@ -75,7 +75,7 @@ OPERATIONS: dict[str, Operation] = {
     "list_items": Operation("listItems", "List a list's items, oldest first", "items", "collection", TodoItem,
                             errors=READ_ERRORS),
     "create_item": Operation("createItem", "Add an item to a list", "items", "created", TodoItem, TodoItemWrite,
-                             idempotent_create=True, errors=(400, 404, 413, 415, 422, 503), links=ITEM_LINKS),
+                             idempotent_create=True, errors=(400, 404, 411, 413, 415, 422, 503), links=ITEM_LINKS),
     "get_item": Operation("getItem", "Read an item", "items", "resource", TodoItem, errors=READ_ERRORS),
     "replace_item": Operation("replaceItem", "Replace an item", "items", "resource", TodoItem, TodoItemWrite,
                               conditional=True, errors=WRITE_ERRORS),
@@ -86,7 +86,7 @@ OPERATIONS: dict[str, Operation] = {
     "list_items_by_state": Operation("listItemsByState", "List a list's items in one state", "items",
                                      "collection", TodoItem, errors=READ_ERRORS),
     "set_items_state": Operation("setItemsState", "Set the state of several items at once (all or nothing)",
-                                 "items", "values", TodoItem, "ids", errors=(400, 404, 413, 415, 422, 503)),
+                                 "items", "values", TodoItem, "ids", errors=(400, 404, 411, 413, 415, 422, 503)),
     "get_openapi": Operation("getOpenApi", "This OpenAPI document", "meta", "document"),
     "get_docs": Operation("getDocs", "Interactive API documentation", "meta", "document", media_type="text/html"),
     "get_app": Operation("getApp", "A small web client for this API", "meta", "document", media_type="text/html"),
@@ -104,6 +104,7 @@ PROBLEM_STATUS = {
     400: "Malformed request: id, paging value, header or JSON",
     401: "The gateway did not identify the caller",
     404: "No such resource for this caller",
+    411: "The body was sent without Content-Length (e.g. chunked): the Functions host drops such bodies",
     412: "A precondition failed: If-Match does not match, or If-None-Match does (on a write)",
     413: "The body is larger than the documented limit",
     415: "The body is not JSON (or merge patch JSON)",
@@ -319,7 +320,7 @@ def _components() -> dict[str, Any]:
     }
 
 
-def _registered(app: func.FunctionApp) -> list[tuple[str, str, list[str]]]:
+def _registered(app: func.FunctionRegister) -> list[tuple[str, str, list[str]]]:
     """(function name, route template, methods) for every HTTP function the app registers."""
     app.functions_bindings = None  # get_functions() refuses a second call otherwise
     try:
@@ -336,7 +337,7 @@ def _registered(app: func.FunctionApp) -> list[tuple[str, str, list[str]]]:
         app.functions_bindings = None
 
 
-def build_document(app: func.FunctionApp) -> dict[str, Any]:
+def build_document(app: func.FunctionRegister) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for name, template, methods in _registered(app):
         if name.endswith(NOT_AN_OPERATION):
@@ -382,8 +383,18 @@ def build_document(app: func.FunctionApp) -> dict[str, Any]:
     }
 
 
+_described: list[func.FunctionRegister] = []
+
+
+def describe(app: func.FunctionRegister) -> None:
+    """Name the app the served document describes. function_app.py passes it in once every
+    blueprint is registered, so nothing the app imports imports function_app back."""
+    _described[:] = [app]
+    document_bytes.cache_clear()
+
+
 @lru_cache(maxsize=1)
 def document_bytes() -> bytes:
-    import function_app
-
-    return json.dumps(build_document(function_app.app), separators=(",", ":")).encode()
+    if not _described:
+        raise LookupError("no app to describe: function_app.py calls shared.openapi.describe(app)")
+    return json.dumps(build_document(_described[0]), separators=(",", ":")).encode()

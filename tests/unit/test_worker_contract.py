@@ -8,6 +8,9 @@ Azure will register, route by route, and proves the rules bite with small throwa
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import azure.functions as func
 import pytest
 
@@ -140,3 +143,15 @@ def test_templates_that_can_match_one_path_are_reported() -> None:
     assert overlapping_routes(index_app(constrained)) == []
     other_methods = _app(("by_id", "things/{id}", ("GET",)), ("special", "things/special", ("POST",)))
     assert overlapping_routes(index_app(other_methods)) == []
+
+
+def test_nothing_function_app_imports_imports_it_back() -> None:
+    """The worker imports function_app first; a module importing it back (even lazily) is an
+    import circle that breaks as soon as the import order changes."""
+    root = Path(__file__).resolve().parents[2]
+    for package in ("shared", "functions"):
+        for module in (root / package).rglob("*.py"):
+            tree = ast.parse(module.read_text())
+            imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+            imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+            assert "function_app" not in imported, module
