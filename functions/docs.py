@@ -6,10 +6,12 @@ the gateway lets them through without a token; the data routes need the gateway'
 
 import hashlib
 from functools import lru_cache
+from html import escape
 from pathlib import Path
 
 import azure.functions as func
 
+from shared.config import WebAuth
 from shared.http import ApiCall, HttpProblem, guard_other_methods, public_handler
 from shared.openapi import document_bytes
 
@@ -17,10 +19,12 @@ bp = func.Blueprint()  # type: ignore[no-untyped-call]
 PUBLIC = func.AuthLevel.ANONYMOUS
 STATIC = Path(__file__).resolve().parent.parent / "static"
 # Pages allow only their own scripts and styles (no inline code, no third-party origins).
-PAGE_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
-    "Referrer-Policy": "no-referrer",
-}
+PAGE_CSP = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
+PAGE_HEADERS = {"Content-Security-Policy": PAGE_CSP, "Referrer-Policy": "no-referrer"}
+# With Entra ID sign-in, MSAL fetches tokens (and any metadata it lacks) from this origin and may
+# renew tokens in a hidden frame; sign-in itself is a top-level navigation, which CSP does not limit.
+ENTRA_ORIGIN = "https://login.microsoftonline.com"
+WEB_CONFIG_MARKER = b"<!-- web-auth -->"
 PAGE_CACHE = "public, no-cache"
 # Pages link assets as assets/<name>?v=<content hash>, so an asset URL names one content for
 # ever and may be cached for a year; a deploy changes the page's links, never a cached asset.
@@ -31,6 +35,7 @@ ASSETS = {
     "docs.js": ("docs/docs.js", "text/javascript"),
     "swagger-ui-bundle.js": ("vendor/swagger-ui/swagger-ui-bundle.js", "text/javascript"),
     "swagger-ui.css": ("vendor/swagger-ui/swagger-ui.css", "text/css"),
+    "msal-browser.min.js": ("vendor/msal-browser/msal-browser.min.js", "text/javascript"),
 }
 
 
@@ -44,10 +49,33 @@ def _version(relative: str) -> str:
     return hashlib.blake2b(_static(relative), digest_size=8).hexdigest()
 
 
-@lru_cache(maxsize=4)
-def _page(relative: str) -> bytes:
+def _web_auth_markup(web: WebAuth) -> bytes:
+    """The page's sign-in settings as meta tags (a strict CSP forbids inline script), and MSAL
+    only where it is used, so the page without a gateway loads exactly what it always did."""
+    values = {"todo-auth-mode": web.mode}
+    if web.mode == "entra":
+        values |= {"todo-client-id": web.client_id, "todo-tenant-id": web.tenant_id, "todo-api-scope": web.api_scope}
+    tags = [f'<meta name="{name}" content="{escape(value, quote=True)}">' for name, value in values.items()]
+    if web.mode == "entra":
+        tags.append('<script src="assets/msal-browser.min.js"></script>')
+    return "\n  ".join(tags).encode()
+
+
+def _page_headers(web: WebAuth) -> dict[str, str]:
+    if web.mode != "entra":
+        return PAGE_HEADERS
+    return {
+        **PAGE_HEADERS,
+        "Content-Security-Policy": f"{PAGE_CSP}; connect-src 'self' {ENTRA_ORIGIN}; frame-src {ENTRA_ORIGIN}",
+    }
+
+
+@lru_cache(maxsize=8)
+def _page(relative: str, web: WebAuth | None = None) -> bytes:
     """A page whose asset links carry the asset's content hash (cache busting)."""
     html = _static(relative)
+    if web is not None:
+        html = html.replace(WEB_CONFIG_MARKER, _web_auth_markup(web))
     for name, (asset, _media_type) in ASSETS.items():
         html = html.replace(f'"assets/{name}"'.encode(), f'"assets/{name}?v={_version(asset)}"'.encode())
     return html
@@ -71,7 +99,8 @@ async def get_docs(call: ApiCall) -> func.HttpResponse:
 @bp.route(route="app", methods=["GET", "HEAD"], auth_level=PUBLIC)
 @public_handler
 async def get_app(call: ApiCall) -> func.HttpResponse:
-    return call.document(_page("app/index.html"), "text/html", PAGE_CACHE, PAGE_HEADERS)
+    web = call.settings.web_auth
+    return call.document(_page("app/index.html", web), "text/html", PAGE_CACHE, _page_headers(web))
 
 
 @bp.function_name("get_asset")

@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
-# Copy the docs page's Swagger UI assets from the npm package into static/vendor/, where the
-# Function App serves them (node_modules is not deployed). Run after changing the version in
-# package.json; tests check the copies still match the installed package.
+# Copy the browser libraries the pages load from their npm packages into static/vendor/, where
+# the Function App serves them (node_modules is not deployed): Swagger UI for the docs page, and
+# MSAL's self-contained browser bundle (UMD, defines window.msal, no bundler needed) for the web
+# page's Entra ID sign-in. Run after changing a version in package.json; tests check the copies
+# still match the installed packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source_dir=node_modules/swagger-ui-dist
-target=static/vendor/swagger-ui
-mkdir -p "$target"
-for file in swagger-ui-bundle.js swagger-ui.css LICENSE; do
-  cp "$source_dir/$file" "$target/$file"
-done
-node -p "require('./$source_dir/package.json').version" > "$target/VERSION"
+
+vendor() {  # vendor <npm package> <target folder> <files...>
+  local source_dir=node_modules/$1 target=static/vendor/$2
+  shift 2
+  mkdir -p "$target"
+  for file in "$@" LICENSE; do
+    cp "$source_dir/$file" "$target/$(basename "$file")"
+  done
+  node -p "require('./$source_dir/package.json').version" > "$target/VERSION"
+}
+
+vendor swagger-ui-dist swagger-ui swagger-ui-bundle.js swagger-ui.css
+vendor @azure/msal-browser msal-browser lib/msal-browser.min.js

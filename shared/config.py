@@ -30,7 +30,20 @@ NUMBERS: dict[str, tuple[type[int] | type[float], int]] = {
     "TODO_IDEMPOTENCY_TTL_SECONDS": (int, 86400),
 }
 
+WEB_AUTH_MODES = ("none", "entra", "subscription")
+ENTRA_SETTINGS = ("TODO_WEB_CLIENT_ID", "TODO_WEB_TENANT_ID", "TODO_WEB_API_SCOPE")
+
 logger = logging.getLogger("todo.config")
+
+
+@dataclass(frozen=True)
+class WebAuth:
+    """How the web page authenticates its calls: as configured for the gateway in front of it."""
+
+    mode: str  # none (local, no gateway), entra (signs in with MSAL), subscription (asks for a key)
+    client_id: str = ""
+    tenant_id: str = ""
+    api_scope: str = ""
 
 
 @dataclass(frozen=True)
@@ -47,6 +60,7 @@ class Settings:
     storage_timeout_seconds: float
     server_timing: bool
     idempotency_ttl_seconds: int
+    web_auth: WebAuth
     configuration_fault: str | None  # why data requests must be refused (names a setting, never a value)
 
 
@@ -69,7 +83,25 @@ def configuration_fault(environ: Mapping[str, str]) -> str | None:
     for name in NUMBERS:
         if _number(environ, name) is None:
             return f"{name} is not a positive number"
+    mode = _web_auth_mode(environ)
+    if mode not in WEB_AUTH_MODES:
+        return f"TODO_WEB_AUTH_MODE must be one of {', '.join(WEB_AUTH_MODES)}"
+    missing = [name for name in ENTRA_SETTINGS if mode == "entra" and not (environ.get(name) or "").strip()]
+    if missing:
+        return f"TODO_WEB_AUTH_MODE is entra but {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing"
     return None
+
+
+def _web_auth_mode(environ: Mapping[str, str]) -> str:
+    return (environ.get("TODO_WEB_AUTH_MODE") or "").strip().lower() or "none"
+
+
+def _web_auth(environ: Mapping[str, str]) -> WebAuth:
+    mode = _web_auth_mode(environ)
+    if mode not in WEB_AUTH_MODES:
+        return WebAuth("none")  # refused as a configuration fault; the page keeps working locally
+    client_id, tenant_id, api_scope = ((environ.get(name) or "").strip() for name in ENTRA_SETTINGS)
+    return WebAuth(mode, client_id, tenant_id, api_scope)
 
 
 def _number(environ: Mapping[str, str], name: str) -> float | None:
@@ -118,6 +150,7 @@ def get_settings() -> Settings:
         storage_timeout_seconds=_number_or_default("TODO_STORAGE_TIMEOUT_SECONDS"),
         server_timing=_flag("TODO_SERVER_TIMING", False),
         idempotency_ttl_seconds=int(_number_or_default("TODO_IDEMPOTENCY_TTL_SECONDS")),
+        web_auth=_web_auth(os.environ),
         configuration_fault=_checked_configuration(),
     )
 

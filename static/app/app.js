@@ -1,14 +1,97 @@
 // A small client of the Todo API, served by the API itself (REST's code on demand).
 // Every edit sends If-Match with the ETag the API gave for the resource, so an edit made
 // elsewhere in the meantime is refused (412) instead of silently overwritten.
+// Behind API Management the page authenticates the way the gateway expects, as the API's
+// settings say (meta tags, since the page's CSP allows no inline script): an Entra ID token
+// obtained with MSAL, or a subscription key asked for once per browser session.
 "use strict";
 
 const api = new URL("./", document.baseURI); // /api/ wherever the page is served from
 const state = { lists: [], current: null, listEtag: null, items: [], etags: new Map(), filter: "" };
 const $ = (id) => document.getElementById(id);
+const setting = (name) => document.querySelector(`meta[name="todo-${name}"]`)?.content || "";
+
+// Local development: no gateway, nothing to send.
+const noAuth = { start: async () => true, headers: async () => ({}), refused() {} };
+
+// Subscription mode: the key lives in sessionStorage, so it is asked for once per tab session.
+function subscriptionAuth() {
+  const storageKey = "todo-subscription-key";
+  const ask = () => {
+    $("key-form").hidden = false;
+    $("subscription-key").focus();
+    show("Enter your API subscription key.");
+    return false;
+  };
+  $("key-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    sessionStorage.setItem(storageKey, $("subscription-key").value.trim());
+    $("subscription-key").value = "";
+    $("key-form").hidden = true;
+    show("");
+    loadLists().catch(explain);
+  });
+  return {
+    start: async () => Boolean(sessionStorage.getItem(storageKey)) || ask(),
+    headers: async () => ({ "Ocp-Apim-Subscription-Key": sessionStorage.getItem(storageKey) || "" }),
+    refused() {
+      sessionStorage.removeItem(storageKey);
+      ask();
+    },
+  };
+}
+
+// Entra ID mode: MSAL (vendored @azure/msal-browser) signs the user in with a redirect and
+// returns access tokens for the API's scope, from its cache or renewed silently.
+function entraAuth() {
+  const scopes = [setting("api-scope")];
+  const msalApp = new msal.PublicClientApplication({
+    auth: {
+      clientId: setting("client-id"),
+      authority: `https://login.microsoftonline.com/${setting("tenant-id")}`,
+      redirectUri: new URL(location.pathname, location.origin).href, // this page, as registered
+    },
+    cache: { cacheLocation: "sessionStorage" },
+  });
+  let account = null;
+  const signedIn = (who) => {
+    account = who;
+    $("sign-in").hidden = Boolean(account);
+    $("account").hidden = !account;
+    $("account-name").textContent = account ? account.username || account.name || "" : "";
+    if (!account) show("Sign in to see your lists.");
+    return Boolean(account);
+  };
+  $("sign-in").addEventListener("click", () => msalApp.loginRedirect({ scopes }).catch(explain));
+  $("sign-out").addEventListener("click", () => msalApp.logoutRedirect({ account }).catch(explain));
+  return {
+    async start() {
+      await msalApp.initialize();
+      const result = await msalApp.handleRedirectPromise();
+      return signedIn(result?.account || msalApp.getAllAccounts()[0] || null);
+    },
+    async headers() {
+      try {
+        const { accessToken } = await msalApp.acquireTokenSilent({ scopes, account });
+        return { Authorization: `Bearer ${accessToken}` };
+      } catch (error) {
+        if (error instanceof msal.InteractionRequiredAuthError) {
+          await msalApp.acquireTokenRedirect({ scopes, account }); // leaves the page
+        }
+        throw error;
+      }
+    },
+    refused() {
+      signedIn(null);
+    },
+  };
+}
+
+const modes = { none: () => noAuth, subscription: subscriptionAuth, entra: entraAuth };
+const auth = (modes[setting("auth-mode")] || modes.none)();
 
 async function call(method, path, body, headers = {}) {
-  const init = { method, headers: { ...headers } };
+  const init = { method, headers: { ...(await auth.headers()), ...headers } };
   if (body !== undefined) {
     init.body = JSON.stringify(body);
     init.headers["Content-Type"] = method === "PATCH" ? "application/merge-patch+json" : "application/json";
@@ -16,8 +99,11 @@ async function call(method, path, body, headers = {}) {
   const response = await fetch(new URL(path, api), init);
   const text = await response.text();
   const data = text ? JSON.parse(text) : null;
+  if (response.status === 401) {
+    auth.refused(); // no credential, or one the gateway rejected: ask again
+  }
   if (!response.ok) {
-    const error = new Error((data && data.detail) || response.statusText);
+    const error = new Error((data && (data.detail || data.message)) || response.statusText);
     error.status = response.status;
     throw error;
   }
@@ -198,4 +284,4 @@ for (const button of document.querySelectorAll("button.filter")) {
   });
 }
 
-loadLists().catch(explain);
+auth.start().then((ready) => ready && loadLists()).catch(explain);

@@ -125,3 +125,19 @@ def test_function_app_imports_and_registers_every_function_with_a_broken_configu
     )
     assert result.returncode == 0, result.stderr
     assert int(result.stdout.strip()) > 0
+
+
+def test_an_unknown_web_auth_mode_is_a_fault() -> None:
+    assert configuration_fault({"TODO_WEB_AUTH_MODE": "jwt"}) == (
+        "TODO_WEB_AUTH_MODE must be one of none, entra, subscription"
+    )
+    assert configuration_fault({"TODO_WEB_AUTH_MODE": " Subscription "}) is None
+
+
+def test_entra_mode_without_its_settings_is_a_fault_naming_the_missing_ones() -> None:
+    entra = {"TODO_WEB_AUTH_MODE": "entra", "TODO_WEB_CLIENT_ID": "cid", "TODO_WEB_TENANT_ID": "tid"}
+    assert configuration_fault(entra) == "TODO_WEB_AUTH_MODE is entra but TODO_WEB_API_SCOPE is missing"
+    assert configuration_fault({"TODO_WEB_AUTH_MODE": "entra"}) == (
+        "TODO_WEB_AUTH_MODE is entra but TODO_WEB_CLIENT_ID, TODO_WEB_TENANT_ID, TODO_WEB_API_SCOPE are missing"
+    )
+    assert configuration_fault({**entra, "TODO_WEB_API_SCOPE": "api://todo-api/Todo.ReadWrite"}) is None
