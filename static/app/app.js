@@ -75,9 +75,9 @@ function entraAuth() {
         const { accessToken } = await msalApp.acquireTokenSilent({ scopes, account });
         return { Authorization: `Bearer ${accessToken}` };
       } catch (error) {
-        if (error instanceof msal.InteractionRequiredAuthError) {
-          await msalApp.acquireTokenRedirect({ scopes, account }); // leaves the page
-        }
+        // Consent or sign-in needed again, or the refresh token expired and MSAL 5's hidden-frame
+        // renewal needs a redirect bridge page this app does not have: sign in again by redirect.
+        await msalApp.acquireTokenRedirect({ scopes, account }); // leaves the page
         throw error;
       }
     },
