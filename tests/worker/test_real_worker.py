@@ -487,6 +487,11 @@ CASES = [
     Case("an owner header sent twice (the host joins it)", 400, "GET", "/lists", headers=(("x-todo-owner", "b"),)),
     Case("a method the public document refuses", 405, "POST", "/openapi.json"),
     Case("OPTIONS on the public document", 204, "OPTIONS", "/openapi.json"),
+    Case("a method the items route refuses", 405, "PATCH", "/lists/{list}/items"),
+    Case("a method the state route refuses", 405, "DELETE", "/lists/{list}/items/state/done"),
+    Case("a method the docs page refuses", 405, "PUT", "/docs"),
+    Case("a method the web app page refuses", 405, "DELETE", "/app"),
+    Case("a method an asset refuses", 405, "POST", "/assets/app.js"),
     Case("HEAD of a missing list", 404, "HEAD", "/lists/{missing}"),
     Case("a method no function registers anywhere", 404, "TRACE", "/lists"),
 ]
@@ -579,6 +584,15 @@ def test_storage_refusing_connections_answers_alike(
 ) -> None:
     fixture = Fixture(f"owner-{uuid.uuid4().hex[:12]}", {"list": "", "item": "", "done_item": "", "missing": ""})
     compare(REFUSED_CASES[index], refused_host.port, refused_worker, fixture, fixture, index)
+
+
+def test_the_table_reaches_every_function_the_worker_indexed(real_worker: RealWorker, shared_fixture: Fixture) -> None:
+    reached = set()
+    for case in CASES + REFUSED_CASES:
+        found = real_worker.route(case.method, urlsplit(f"/{ROUTE_PREFIX}{shared_fixture.fill(case.path)}").path)
+        if found is not None:
+            reached.add(found[0]["name"])
+    assert {f["name"] for f in real_worker.functions} - reached == set()
 
 
 def test_the_judge_routes_like_the_host(real_worker: RealWorker) -> None:
