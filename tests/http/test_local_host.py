@@ -345,9 +345,9 @@ async def test_a_function_declaring_context_gets_a_functions_context() -> None:
 async def test_an_asgi_function_app_runs_on_the_local_host() -> None:
     async def asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
-            message = await receive()
-            if message["type"] == "lifespan.startup":
+            while (await receive())["type"] != "lifespan.shutdown":
                 await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
             return
         text = f"{scope['method']} {scope['path']}".encode()
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
@@ -356,3 +356,6 @@ async def test_an_asgi_function_app_runs_on_the_local_host() -> None:
     app = func.AsgiFunctionApp(app=asgi, http_auth_level=func.AuthLevel.ANONYMOUS)
     async with serving(app) as address:
         assert await _get(address, "/anything/here") == (200, "GET /api/anything/here")
+    # Shut the ASGI app down on this loop: the library's __del__ would call asyncio.run() later.
+    await asyncio.wait_for(app.middleware.notify_shutdown(), 5)  # type: ignore[no-untyped-call]
+    app.startup_task_done = False
