@@ -61,6 +61,7 @@ class Settings:
     server_timing: bool
     idempotency_ttl_seconds: int
     web_auth: WebAuth
+    trusted_caller_id: str | None  # object id of the gateway's identity, checked against App Service's headers
     configuration_fault: str | None  # why data requests must be refused (names a setting, never a value)
 
 
@@ -151,6 +152,7 @@ def get_settings() -> Settings:
         server_timing=_flag("TODO_SERVER_TIMING", False),
         idempotency_ttl_seconds=int(_number_or_default("TODO_IDEMPOTENCY_TTL_SECONDS")),
         web_auth=_web_auth(os.environ),
+        trusted_caller_id=(os.environ.get("TODO_TRUSTED_CALLER_ID") or "").strip() or None,
         configuration_fault=_checked_configuration(),
     )
 

@@ -30,6 +30,7 @@ from shared.errors import (
     TodoError,
     UnknownItems,
 )
+from shared.gateway import caller_is_trusted
 from shared.ids import is_valid_id
 from shared.models import ItemState
 from shared.pagination import (
@@ -65,6 +66,7 @@ _FORWARDED_HOST = re.compile(r"^[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$")
 _PROBLEM_TITLES = {
     400: "Bad Request",
     401: "Unauthorized",
+    403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
     411: "Length Required",
@@ -398,6 +400,16 @@ def _request_id(req: func.HttpRequest) -> str:
     return uuid.uuid4().hex  # a malformed traceparent starts a new trace, never an error
 
 
+def _admit(req: func.HttpRequest, settings: Settings) -> None:
+    """Before any data is touched: a broken deployment answers 503 (its fault is logged once, by
+    setting name, in shared.config) and, when configured, a caller App Service did not identify
+    as the gateway answers 403 (defence in depth behind Easy Auth, see shared.gateway)."""
+    if settings.configuration_fault:
+        raise HttpProblem(503, "misconfigured", "the service is not configured correctly; try again later")
+    if settings.trusted_caller_id and not caller_is_trusted(req.headers, settings.trusted_caller_id):
+        raise HttpProblem(403, "untrusted-caller", "this API is called through its gateway only")
+
+
 def api_handler(
     handler: Callable[[ApiCall], Awaitable[func.HttpResponse]], needs_owner: bool = True
 ) -> Callable[[func.HttpRequest], Awaitable[func.HttpResponse]]:
@@ -409,8 +421,8 @@ def api_handler(
         request_id = _request_id(req)
         counter = start_round_trip_count()
         try:
-            if needs_owner and settings.configuration_fault:  # logged once, by name, in shared.config
-                raise HttpProblem(503, "misconfigured", "the service is not configured correctly; try again later")
+            if needs_owner:
+                _admit(req, settings)
             call = ApiCall(req, settings, request_id, needs_owner)
             async with asyncio.timeout(settings.storage_timeout_seconds):  # no extra task, unlike wait_for
                 response = await handler(call)

@@ -103,6 +103,7 @@ COMMON_HEADERS = {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}}
 PROBLEM_STATUS = {
     400: "Malformed request: id, paging value, header or JSON",
     401: "The gateway did not identify the caller",
+    403: "The caller is not the API's gateway (checked in Azure when configured)",
     404: "No such resource for this caller",
     411: "The body was sent without Content-Length (e.g. chunked): the Functions host drops such bodies",
     412: "A precondition failed: If-Match does not match, or If-None-Match does (on a write)",
@@ -353,6 +354,7 @@ def build_document(app: func.FunctionRegister) -> dict[str, Any]:
                 responses[str(status)] = _problem_response(status)
             if operation.tag != "meta":
                 responses["401"] = _problem_response(401)
+                responses["403"] = _problem_response(403)
             entry: dict[str, Any] = {
                 "operationId": operation.operation_id,
                 "summary": operation.summary,

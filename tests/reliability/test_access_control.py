@@ -66,3 +66,27 @@ def test_owner_values_that_are_not_safe_keys_are_400(client: ApiClient, owner: s
     response = ApiClient(client.base_url, owner=owner).get("/lists")
     assert response.status == 400
     assert response.json()["type"].endswith("invalid-owner")
+
+
+GATEWAY_PRINCIPAL = "5f1c2d3e-0000-4000-8000-00000000abcd"
+
+
+@pytest.fixture(scope="module")
+def gateway_identity_host(azurite: Azurite) -> Iterator[LocalHost]:
+    host = LocalHost(host_env(azurite, TODO_TRUSTED_CALLER_ID=GATEWAY_PRINCIPAL)).start()
+    yield host
+    host.stop()
+
+
+def test_with_a_trusted_caller_configured_only_the_gateways_principal_reaches_the_data(
+    gateway_identity_host: LocalHost,
+) -> None:
+    # Here the test plays App Service, which sets X-MS-CLIENT-PRINCIPAL-ID after authenticating.
+    client = ApiClient(gateway_identity_host.base_url)
+    for principal in ({}, {"X-MS-CLIENT-PRINCIPAL-ID": "someone-else"}):
+        refused = client.post("/lists", {"name": "x"}, headers=principal)
+        assert refused.status == 403, refused.body
+        assert refused.json()["type"].endswith("untrusted-caller")
+    assert client.get("/lists").status == 403
+    assert client.post("/lists", {"name": "x"}, headers={"X-MS-CLIENT-PRINCIPAL-ID": GATEWAY_PRINCIPAL}).status == 201
+    assert client.get("/app").status == 200  # public documents hold no data

@@ -15,7 +15,7 @@ from pathlib import Path
 import azure.functions as func
 import pytest
 
-from functions.docs import get_openapi
+from functions.docs import get_app
 from functions.lists import list_lists
 from shared.config import configuration_fault, get_settings, reset_settings_cache
 
@@ -112,7 +112,7 @@ async def test_public_documents_are_still_served_when_data_is_refused(
 ) -> None:
     monkeypatch.setenv("WEBSITE_SITE_NAME", "func-todo-dev")
     monkeypatch.delenv("TODO_CURSOR_KEY", raising=False)
-    assert (await get_openapi(_request("GET", "openapi.json"))).status_code == 200
+    assert (await get_app(_request("GET", "app"))).status_code == 200
 
 
 def test_function_app_imports_and_registers_every_function_with_a_broken_configuration() -> None:
