@@ -228,7 +228,7 @@ class TodoService:
     async def replace_item(
         self, owner: str, list_id: str, item_id: str, data: TodoItemWrite, expect: Expectation
     ) -> TodoItem:
-        changes = data.model_dump(exclude={"id", "list_id", "created_date", "updated_date"})
+        changes = data.model_dump()  # the read-only fields are declared exclude=True
         if "completed_date" not in data.model_fields_set:
             del changes["completed_date"]  # let the state change decide it (see _apply_item_changes)
         return await self.update_item(owner, list_id, item_id, changes, expect)
