@@ -1,17 +1,24 @@
 // The Todo API on Azure: Function App (Flex Consumption, Python 3.11) over Table Storage,
-// behind API Management, with monitoring. Identity-only access: no shared keys, no secrets
-// in plain text. Deploy with:
-//   az deployment group create -g <rg> --template-file infra/main.bicep --parameters @infra/main.parameters.json
+// behind API Management, with monitoring. Identity-only access: no shared keys, no function
+// keys, no secrets in plain text. The gateway reaches the app with its managed identity
+// (App Service authentication on the app), so nothing here calls the Functions host.
+// Deploy with `azd up`, or:
+//   az deployment group what-if -g <rg> --template-file infra/main.bicep --parameters @infra/main.parameters.json
+//   az deployment group create  -g <rg> --template-file infra/main.bicep --parameters @infra/main.parameters.json
 targetScope = 'resourceGroup'
 
-@minLength(1)
-@maxLength(16)
-@description('Short environment name (dev, test, prod); part of every resource name.')
+// Lower-case letters and digits, starting with a letter: ^[a-z][a-z0-9]{1,9}$ (checked by the
+// azd preprovision hook and the workflow; Bicep has no pattern decorator). Every derived name
+// below stays valid for any such value (tests/infra/test_deployment_rules.py checks them).
+@minLength(2)
+@maxLength(10)
+@description('Environment name, 2-10 lower-case letters and digits starting with a letter (dev, test, prod); part of every resource name.')
 param environmentName string
 
 param location string = resourceGroup().location
 
-@description('API Management publisher contact.')
+@minLength(3)
+@description('API Management publisher contact (no default: set it per environment).')
 param publisherEmail string
 param publisherName string = 'Todo API'
 
@@ -22,56 +29,95 @@ param publisherName string = 'Todo API'
 param apimSku string = 'BasicV2'
 
 @allowed([
+  'Standard_LRS'
+  'Standard_ZRS'
+  'Standard_GRS'
+  'Standard_GZRS'
+])
+param storageSku string = 'Standard_LRS'
+
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@allowed([
   'jwt'
   'subscription'
 ])
 @description('How callers authenticate at the gateway: Entra ID bearer tokens or subscription keys.')
 param authMode string = 'jwt'
 
-@description('Entra ID tenant that issues caller tokens (authMode jwt).')
+@description('Entra ID tenant that issues caller tokens and the gateway identity token.')
 param tenantId string = subscription().tenantId
 
-@description('Audience (application ID URI or client id) the tokens must be issued for (authMode jwt).')
-param audience string = 'api://todo-api'
+@minLength(36)
+@maxLength(36)
+@description('Client id of the Entra ID app registration that represents this API: the audience of caller tokens (authMode jwt) and of the gateway identity token the Function App accepts.')
+param apiAppClientId string
 
-@description('Browser origins allowed by CORS at the gateway.')
-param allowedOrigins array = [
-  'https://localhost:5173'
-]
+@description('Audience (application ID URI) of caller tokens; the bare client id is accepted too.')
+param audience string = 'api://${apiAppClientId}'
+
+@description('Delegated scope callers must hold (scp claim) in authMode jwt.')
+param apiScopeName string = 'Todo.ReadWrite'
+
+@description('Client id of the Entra ID single-page-app registration the web page signs in with (authMode jwt); empty disables sign-in on the page.')
+param webClientId string = ''
+
+@description('Comma-separated browser origins allowed by CORS at the gateway; empty (the default) allows none, which is right when only the gateway-served web page calls the API.')
+param allowedOrigins string = ''
 
 @minValue(1)
 @maxValue(300)
 @description('Seconds a GET answer may be served from the gateway cache.')
 param cacheDurationSeconds int = 10
 
+@minValue(1)
 param rateLimitCalls int = 300
+@minValue(1)
+@description('Calls per period one client IP may make before authentication (stops token-guessing floods before they cost a validation).')
+param ipRateLimitCalls int = 600
+@minValue(1)
 param rateLimitPeriodSeconds int = 60
 
 @secure()
 @description('HMAC key for paging cursors, stored in Key Vault. A new one per deployment by default: outstanding next-page links then answer 400 and clients restart paging.')
 param cursorKey string = newGuid() // checkov:skip=CKV_AZURE_131: newGuid() is generated per deployment, not a hard-coded value.
 
-var token = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
+var env = toLower(environmentName)
+var token = toLower(uniqueString(subscription().id, resourceGroup().id, env))
 var tags = {
   'azd-env-name': environmentName
   application: 'todo-api'
-  environment: environmentName
+  environment: env
 }
 var names = {
-  workspace: 'log-${environmentName}-${token}'
-  appInsights: 'appi-${environmentName}-${token}'
+  workspace: 'log-${env}-${token}'
+  appInsights: 'appi-${env}-${token}'
   hostStorage: take('sthost${token}', 24)
   dataStorage: take('stdata${token}', 24)
-  keyVault: take('kv-${environmentName}-${token}', 24)
-  plan: 'plan-${environmentName}-${token}'
-  functionApp: 'func-todo-${environmentName}-${token}'
-  apim: 'apim-todo-${environmentName}-${token}'
+  keyVault: take('kv-${env}-${token}', 24)
+  plan: 'plan-${env}-${token}'
+  functionApp: 'func-todo-${env}-${token}'
+  apim: 'apim-todo-${env}-${token}'
+  gatewayIdentity: 'id-apim-${env}-${token}'
 }
 var tableName = 'todo'
 var deploymentContainerName = 'deployments'
 var apiPath = 'todo'
 // Known before APIM exists, so the app can emit gateway URLs without a circular dependency.
 var publicBaseUrl = 'https://${names.apim}.azure-api.net/${apiPath}'
+
+// The identity API Management calls the Function App with. User-assigned so that its client id
+// is known at deployment: App Service authentication on the app admits only this client.
+resource gatewayIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: names.gatewayIdentity
+  location: location
+  tags: tags
+}
 
 module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
@@ -89,7 +135,9 @@ module hostStorage 'modules/storage.bicep' = {
     location: location
     tags: tags
     name: names.hostStorage
+    sku: storageSku
     deploymentContainerName: deploymentContainerName
+    workspaceId: monitoring.outputs.workspaceId
   }
 }
 
@@ -99,7 +147,9 @@ module dataStorage 'modules/storage.bicep' = {
     location: location
     tags: tags
     name: names.dataStorage
+    sku: storageSku
     tableName: tableName
+    workspaceId: monitoring.outputs.workspaceId
   }
 }
 
@@ -110,6 +160,7 @@ module vault 'modules/keyvault.bicep' = {
     tags: tags
     name: names.keyVault
     cursorKey: cursorKey
+    workspaceId: monitoring.outputs.workspaceId
   }
 }
 
@@ -124,11 +175,19 @@ module functionApp 'modules/functionapp.bicep' = {
     dataStorageName: dataStorage.outputs.name
     deploymentContainerName: deploymentContainerName
     keyVaultName: vault.outputs.name
+    cursorKeySecretName: vault.outputs.cursorKeySecretName
     appInsightsName: monitoring.outputs.appInsightsName
     appInsightsConnectionString: monitoring.outputs.connectionString
     tableName: tableName
     publicBaseUrl: publicBaseUrl
-    cursorKeySecretUri: vault.outputs.cursorKeySecretUri
+    instanceMemoryMB: instanceMemoryMB
+    tenantId: tenantId
+    apiAppClientId: apiAppClientId
+    gatewayClientId: gatewayIdentity.properties.clientId
+    gatewayPrincipalId: gatewayIdentity.properties.principalId
+    webAuthMode: authMode == 'jwt' ? 'entra' : 'subscription'
+    webClientId: webClientId
+    webApiScope: '${audience}/${apiScopeName}'
   }
 }
 
@@ -141,21 +200,31 @@ module apim 'modules/apim.bicep' = {
     sku: apimSku
     publisherEmail: publisherEmail
     publisherName: publisherName
-    functionAppName: functionApp.outputs.name
     functionAppHostName: functionApp.outputs.hostName
+    gatewayIdentityId: gatewayIdentity.id
+    gatewayIdentityClientId: gatewayIdentity.properties.clientId
+    gatewayIdentityPrincipalId: gatewayIdentity.properties.principalId
+    backendAudience: apiAppClientId
     authMode: authMode
     tenantId: tenantId
+    apiAppClientId: apiAppClientId
     audience: audience
-    allowedOrigins: allowedOrigins
+    apiScopeName: apiScopeName
+    allowedOrigins: empty(allowedOrigins) ? [] : split(allowedOrigins, ',')
     cacheDurationSeconds: cacheDurationSeconds
     rateLimitCalls: rateLimitCalls
+    ipRateLimitCalls: ipRateLimitCalls
     rateLimitPeriodSeconds: rateLimitPeriodSeconds
     apiPath: apiPath
+    appInsightsName: monitoring.outputs.appInsightsName
+    appInsightsConnectionString: monitoring.outputs.connectionString
+    workspaceId: monitoring.outputs.workspaceId
   }
 }
 
 output API_GATEWAY_URL string = apim.outputs.gatewayUrl
 output FUNCTION_APP_NAME string = functionApp.outputs.name
+output FUNCTION_APP_HOST string = functionApp.outputs.hostName
 output API_MANAGEMENT_NAME string = apim.outputs.name
 output DATA_STORAGE_ACCOUNT string = dataStorage.outputs.name
 output KEY_VAULT_NAME string = vault.outputs.name

@@ -1,30 +1,62 @@
 // API Management in front of the Function App: caller authentication, the trusted owner
-// header, per-owner rate limits, CORS, response caching of GETs, and the function key held in
-// a secret named value. SKU BasicV2: the smallest tier whose built-in cache and rate-limit-by-key work.
+// header, rate limits by client IP (before authentication) and by owner (after it), CORS,
+// response caching of GETs, telemetry to Application Insights and gateway logs to Log
+// Analytics. The gateway calls the app with its user-assigned managed identity
+// (authentication-managed-identity): no function key, no shared secret.
+// SKU BasicV2: the smallest tier whose built-in cache and rate-limit-by-key work.
 param location string
 param tags object
 param name string
+@allowed([
+  'BasicV2'
+  'StandardV2'
+])
 param sku string = 'BasicV2'
 param publisherEmail string
 param publisherName string
-param functionAppName string
 param functionAppHostName string
+param gatewayIdentityId string
+param gatewayIdentityClientId string
+param gatewayIdentityPrincipalId string
+@description('Client id of the app registration the Function App accepts tokens for (the resource the gateway asks a token for).')
+param backendAudience string
+@allowed([
+  'jwt'
+  'subscription'
+])
 param authMode string
 param tenantId string
+param apiAppClientId string
 param audience string
+param apiScopeName string
 param allowedOrigins array
 param cacheDurationSeconds int
 param rateLimitCalls int
+param ipRateLimitCalls int
 param rateLimitPeriodSeconds int
 param apiPath string = 'todo'
+param appInsightsName string
+param appInsightsConnectionString string
+param workspaceId string
 
 var backendId = 'todo-functions'
 var routes = loadJsonContent('../routes.json')
+var monitoringMetricsPublisher = '3913510d-42f4-4e42-8a64-420c390055eb'
 var originsXml = '<origin>${join(allowedOrigins, '</origin><origin>')}</origin>'
+var corsXml = empty(allowedOrigins) ? '' : replace(loadTextContent('../policies/cors.xml'), '__ALLOWED_ORIGINS__', originsXml)
 var authSnippet = authMode == 'jwt' ? loadTextContent('../policies/auth-jwt.xml') : loadTextContent('../policies/auth-subscription.xml')
-var authXml = replace(replace(authSnippet, '__TENANT_ID__', tenantId), '__AUDIENCE__', audience)
-var apiPolicy = replace(replace(replace(replace(replace(loadTextContent('../policies/api.xml'), '<!--AUTHENTICATION-->', authXml), '__ALLOWED_ORIGINS__', originsXml), '__RATE_LIMIT_CALLS__', string(rateLimitCalls)), '__RATE_LIMIT_PERIOD__', string(rateLimitPeriodSeconds)), '__BACKEND_ID__', backendId)
-var cachePolicy = replace(loadTextContent('../policies/get-cache.xml'), '__CACHE_DURATION__', string(cacheDurationSeconds))
+var authXml = replace(replace(replace(replace(authSnippet, '__TENANT_ID__', tenantId), '__AUDIENCE__', audience), '__API_CLIENT_ID__', apiAppClientId), '__API_SCOPE__', apiScopeName)
+var backendAuthXml = replace(replace(loadTextContent('../policies/backend-auth.xml'), '__BACKEND_AUDIENCE__', backendAudience), '__GATEWAY_CLIENT_ID__', gatewayIdentityClientId)
+var ipLimitXml = replace(replace(loadTextContent('../policies/ip-rate-limit.xml'), '__IP_RATE_LIMIT_CALLS__', string(ipRateLimitCalls)), '__RATE_LIMIT_PERIOD__', string(rateLimitPeriodSeconds))
+var apiPolicy = replace(replace(replace(replace(replace(replace(replace(loadTextContent('../policies/api.xml'), '<!--CORS-->', corsXml), '<!--IP_RATE_LIMIT-->', ipLimitXml), '<!--AUTHENTICATION-->', authXml), '<!--BACKEND_AUTHENTICATION-->', backendAuthXml), '__RATE_LIMIT_CALLS__', string(rateLimitCalls)), '__RATE_LIMIT_PERIOD__', string(rateLimitPeriodSeconds)), '__BACKEND_ID__', backendId)
+var publicPolicy = replace(replace(replace(loadTextContent('../policies/public.xml'), '<!--IP_RATE_LIMIT-->', ipLimitXml), '<!--BACKEND_AUTHENTICATION-->', backendAuthXml), '__BACKEND_ID__', backendId)
+// Jwt mode: callers differ by their token; subscription mode: by their subscription (developer).
+var varyByCaller = authMode == 'jwt' ? '<vary-by-header>Authorization</vary-by-header>' : ''
+var cachePolicy = replace(replace(replace(loadTextContent('../policies/get-cache.xml'), '__CACHE_DURATION__', string(cacheDurationSeconds)), '__VARY_BY_DEVELOPER__', authMode == 'jwt' ? 'false' : 'true'), '<!--VARY_BY_CALLER-->', varyByCaller)
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: appInsightsName
+}
 
 resource service 'Microsoft.ApiManagement/service@2024-05-01' = {
   // checkov:skip=CKV_AZURE_174: the gateway is the public entry point of the API by design.
@@ -37,7 +69,10 @@ resource service 'Microsoft.ApiManagement/service@2024-05-01' = {
     capacity: 1
   }
   identity: {
-    type: 'SystemAssigned'
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${gatewayIdentityId}': {}
+    }
   }
   properties: {
     publisherEmail: publisherEmail
@@ -53,14 +88,63 @@ resource service 'Microsoft.ApiManagement/service@2024-05-01' = {
   }
 }
 
-// The function host key, read from the app at deployment into a secret (encrypted) named value.
-resource functionKey 'Microsoft.ApiManagement/service/namedValues@2024-05-01' = {
-  parent: service
-  name: 'function-key'
+// The gateway identity publishes telemetry with Entra authentication (local auth is off on
+// Application Insights).
+resource telemetryPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(appInsights.id, gatewayIdentityId, monitoringMetricsPublisher)
+  scope: appInsights
   properties: {
-    displayName: 'function-key'
-    secret: true
-    value: listKeys(resourceId('Microsoft.Web/sites/host', functionAppName, 'default'), '2023-12-01').functionKeys.apim
+    principalId: gatewayIdentityPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', monitoringMetricsPublisher)
+  }
+}
+
+resource logger 'Microsoft.ApiManagement/service/loggers@2024-05-01' = {
+  parent: service
+  name: 'app-insights'
+  properties: {
+    loggerType: 'applicationInsights'
+    resourceId: appInsights.id
+    credentials: {
+      connectionString: appInsightsConnectionString
+      identityClientId: gatewayIdentityClientId
+    }
+  }
+  dependsOn: [
+    telemetryPublisher
+  ]
+}
+
+// Request telemetry without headers or bodies (the Authorization header never leaves the gateway).
+resource diagnostics 'Microsoft.ApiManagement/service/diagnostics@2024-05-01' = {
+  parent: service
+  name: 'applicationinsights'
+  properties: {
+    loggerId: logger.id
+    alwaysLog: 'allErrors'
+    httpCorrelationProtocol: 'W3C'
+    verbosity: 'information'
+    logClientIp: true
+    sampling: {
+      samplingType: 'fixed'
+      percentage: 100
+    }
+  }
+}
+
+resource gatewayLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: service
+  properties: {
+    workspaceId: workspaceId
+    logAnalyticsDestinationType: 'Dedicated'
+    logs: [
+      {
+        category: 'GatewayLogs'
+        enabled: true
+      }
+    ]
   }
 }
 
@@ -70,21 +154,11 @@ resource backend 'Microsoft.ApiManagement/service/backends@2024-05-01' = {
   properties: {
     protocol: 'http'
     url: 'https://${functionAppHostName}/api'
-    credentials: {
-      header: {
-        'x-functions-key': [
-          '{{function-key}}'
-        ]
-      }
-    }
     tls: {
       validateCertificateChain: true
       validateCertificateName: true
     }
   }
-  dependsOn: [
-    functionKey
-  ]
 }
 
 resource api 'Microsoft.ApiManagement/service/apis@2024-05-01' = {
@@ -97,7 +171,10 @@ resource api 'Microsoft.ApiManagement/service/apis@2024-05-01' = {
       'https'
     ]
     serviceUrl: 'https://${functionAppHostName}/api'
-    subscriptionRequired: authMode == 'subscription'
+    // Not required at the API: the public operations need no key. In subscription mode the API
+    // policy answers 401 to any data request the gateway could not tie to a subscription (a
+    // key that is sent is still validated by the gateway).
+    subscriptionRequired: false
     apiType: 'http'
   }
 }
@@ -153,8 +230,36 @@ resource cachePolicies 'Microsoft.ApiManagement/service/apis/operations/policies
     format: 'rawxml'
     value: cachePolicy
   }
+  dependsOn: [
+    apiPolicyResource
+  ]
+}]
+
+// The OpenAPI document, the docs, the web page and its assets: no token, no key (the page
+// itself signs the user in); still no client-sent owner header and a per-IP limit.
+resource publicPolicies 'Microsoft.ApiManagement/service/apis/operations/policies@2024-05-01' = [for (route, index) in routes: if(route.public) {
+  parent: operations[index]
+  name: 'policy'
+  properties: {
+    format: 'rawxml'
+    value: publicPolicy
+  }
+  dependsOn: [
+    backend
+  ]
+}]
+
+resource publicHeadPolicies 'Microsoft.ApiManagement/service/apis/operations/policies@2024-05-01' = [for (route, index) in routes: if(route.public && route.method == 'GET') {
+  parent: headOperations[index]
+  name: 'policy'
+  properties: {
+    format: 'rawxml'
+    value: publicPolicy
+  }
+  dependsOn: [
+    backend
+  ]
 }]
 
 output gatewayUrl string = '${service.properties.gatewayUrl}/${apiPath}'
 output name string = service.name
-output principalId string = service.identity.principalId

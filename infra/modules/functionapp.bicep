@@ -1,6 +1,8 @@
 // The Function App on Flex Consumption: Python 3.11, HTTPS only, TLS 1.2, FTP and basic
-// publishing off, a system-assigned identity, identity-based connections only, and the
-// least role assignments that work.
+// publishing off, a system-assigned identity, identity-based connections only, the least role
+// assignments that work, and App Service authentication admitting only the gateway's identity
+// (no function key: nothing here goes through the Functions host, which on Flex cannot start
+// before code is deployed).
 param location string
 param tags object
 param planName string
@@ -9,18 +11,37 @@ param hostStorageName string
 param dataStorageName string
 param deploymentContainerName string
 param keyVaultName string
+param cursorKeySecretName string
 param appInsightsName string
 param appInsightsConnectionString string
 param tableName string
 param publicBaseUrl string
-param cursorKeySecretUri string
 param maximumInstanceCount int = 40
+@allowed([
+  512
+  2048
+  4096
+])
 param instanceMemoryMB int = 2048
 param perInstanceConcurrency int = 16
+param tenantId string
+@description('Client id of the app registration the gateway requests its token for (the audience Easy Auth expects).')
+param apiAppClientId string
+@description('Client id (appid claim) and object id (oid claim) of the gateway managed identity: the only caller admitted.')
+param gatewayClientId string
+param gatewayPrincipalId string
+@allowed([
+  'entra'
+  'subscription'
+])
+param webAuthMode string
+param webClientId string
+param webApiScope string
 
+// Built-in role definition ids (tests/infra check them against Microsoft's built-in role list).
+// No queue role: the app is HTTP-only (queues are for Durable Functions and queue triggers).
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
-  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
@@ -34,8 +55,23 @@ resource dataStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: dataStorageName
 }
 
+resource dataTables 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' existing = {
+  parent: dataStorage
+  name: 'default'
+}
+
+resource dataTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' existing = {
+  parent: dataTables
+  name: tableName
+}
+
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
   name: keyVaultName
+}
+
+resource cursorSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' existing = {
+  parent: vault
+  name: cursorKeySecretName
 }
 
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
@@ -58,10 +94,9 @@ resource plan 'Microsoft.Web/serverfarms@2023-12-01' = {
 }
 
 resource app 'Microsoft.Web/sites@2023-12-01' = {
-  // checkov:skip=CKV_AZURE_56: callers authenticate at API Management (validate-jwt or subscription key); the app itself requires the function key that only the gateway holds.
-  // checkov:skip=CKV_AZURE_17: client certificates are not used; the gateway authenticates with the function key.
-  // checkov:skip=CKV_AZURE_221: no VNet in this reference; the public endpoint accepts only requests carrying the function key.
-  // checkov:skip=CKV_AZURE_222: same reason; API Management reaches the app over its public HTTPS endpoint with the function key.
+  // checkov:skip=CKV_AZURE_17: client certificates are not used; App Service authentication admits only the gateway's managed identity.
+  // checkov:skip=CKV_AZURE_221: no VNet in this reference; the public endpoint answers 401 to any caller but the gateway's identity.
+  // checkov:skip=CKV_AZURE_222: same reason; API Management reaches the app over its public HTTPS endpoint with an Entra token.
   // checkov:skip=CKV_AZURE_212: Flex Consumption scales to zero by design (cost); set always-ready instances for latency-critical production.
   // checkov:skip=CKV_AZURE_213: the platform health check is not available on Flex Consumption; failures surface as 5xx in Application Insights.
   name: appName
@@ -83,44 +118,6 @@ resource app 'Microsoft.Web/sites@2023-12-01' = {
       scmMinTlsVersion: '1.2'
       ftpsState: 'Disabled'
       http20Enabled: true
-      appSettings: [
-        {
-          name: 'AzureWebJobsStorage__accountName'
-          value: hostStorage.name
-        }
-        {
-          name: 'AzureWebJobsStorage__credential'
-          value: 'managedidentity'
-        }
-        {
-          name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
-          value: appInsightsConnectionString
-        }
-        {
-          name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
-          value: 'Authorization=AAD'
-        }
-        {
-          name: 'TODO_STORAGE__tableServiceUri'
-          value: dataStorage.properties.primaryEndpoints.table
-        }
-        {
-          name: 'TODO_TABLE_NAME'
-          value: tableName
-        }
-        {
-          name: 'TODO_OWNER_HEADER_REQUIRED'
-          value: 'true'
-        }
-        {
-          name: 'PUBLIC_BASE_URL'
-          value: publicBaseUrl
-        }
-        {
-          name: 'TODO_CURSOR_KEY'
-          value: '@Microsoft.KeyVault(SecretUri=${cursorKeySecretUri})'
-        }
-      ]
     }
     functionAppConfig: {
       deployment: {
@@ -165,14 +162,8 @@ resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2
   }
 }
 
-// The host key API Management sends as x-functions-key (value generated by the platform).
-resource gatewayKey 'Microsoft.Web/sites/host/functionKeys@2023-12-01' = {
-  name: '${app.name}/default/apim'
-  properties: {
-    name: 'apim'
-  }
-}
-
+// Host storage: the deployment package and the host's own blobs and leases (Blob Data Owner)
+// and its diagnostic events (Table Data Contributor).
 resource hostBlobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(hostStorage.id, app.id, roles.storageBlobDataOwner)
   scope: hostStorage
@@ -183,19 +174,9 @@ resource hostBlobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-resource hostQueueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(hostStorage.id, app.id, roles.storageQueueDataContributor)
+resource hostTableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(hostStorage.id, app.id, roles.storageTableDataContributor)
   scope: hostStorage
-  properties: {
-    principalId: app.identity.principalId
-    principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
-  }
-}
-
-resource dataTableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(dataStorage.id, app.id, roles.storageTableDataContributor)
-  scope: dataStorage
   properties: {
     principalId: app.identity.principalId
     principalType: 'ServicePrincipal'
@@ -203,9 +184,21 @@ resource dataTableContributor 'Microsoft.Authorization/roleAssignments@2022-04-0
   }
 }
 
+// Data: the API's one table, nothing else in the account.
+resource dataTableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(dataTable.id, app.id, roles.storageTableDataContributor)
+  scope: dataTable
+  properties: {
+    principalId: app.identity.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
+  }
+}
+
+// The cursor key, nothing else in the vault.
 resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(vault.id, app.id, roles.keyVaultSecretsUser)
-  scope: vault
+  name: guid(cursorSecret.id, app.id, roles.keyVaultSecretsUser)
+  scope: cursorSecret
   properties: {
     principalId: app.identity.principalId
     principalType: 'ServicePrincipal'
@@ -213,6 +206,7 @@ resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
+// Telemetry with Entra authentication (local auth is off on Application Insights).
 resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(appInsights.id, app.id, roles.monitoringMetricsPublisher)
   scope: appInsights
@@ -223,7 +217,100 @@ resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   }
 }
 
+// App settings in their own resource, applied only once the identity holds its roles: a Key
+// Vault reference resolved before Key Vault Secrets User exists stays the literal
+// '@Microsoft.KeyVault(...)' string (re-fetched only every 24 h). The reference names the
+// secret version, so a new cursor key takes effect with the deployment that sets it.
+resource appSettings 'Microsoft.Web/sites/config@2023-12-01' = {
+  // checkov reads a sites/config child as if it were a whole site; these site-level checks do not apply to it:
+  // checkov:skip=CKV_AZURE_13: authentication is the authsettingsV2 resource of this module.
+  // checkov:skip=CKV_AZURE_63: HTTP logging is an App Service (web) log; Functions telemetry goes to Application Insights.
+  // checkov:skip=CKV_AZURE_65: detailed error pages are an App Service (web) setting; the API answers RFC 9457 problems itself.
+  // checkov:skip=CKV_AZURE_66: failed request tracing is an IIS (Windows web) feature; this is a Linux function app.
+  // checkov:skip=CKV_AZURE_80: no .NET Framework in a Python app.
+  // checkov:skip=CKV_AZURE_88: Flex Consumption deploys from a blob container, not Azure Files.
+  // checkov:skip=CKV_AZURE_222: public network access is a property of the site (see the skip on app).
+  parent: app
+  name: 'appsettings'
+  properties: {
+    AzureWebJobsStorage__accountName: hostStorage.name
+    AzureWebJobsStorage__credential: 'managedidentity'
+    APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
+    TODO_STORAGE__tableServiceUri: dataStorage.properties.primaryEndpoints.table
+    TODO_TABLE_NAME: tableName
+    TODO_OWNER_HEADER_REQUIRED: 'true'
+    PUBLIC_BASE_URL: publicBaseUrl
+    TODO_CURSOR_KEY: '@Microsoft.KeyVault(SecretUri=${cursorSecret.properties.secretUriWithVersion})'
+    TODO_WEB_AUTH_MODE: webAuthMode
+    TODO_WEB_CLIENT_ID: webClientId
+    TODO_WEB_TENANT_ID: tenantId
+    TODO_WEB_API_SCOPE: webApiScope
+  }
+  dependsOn: [
+    hostBlobOwner
+    hostTableContributor
+    dataTableContributor
+    secretsUser
+    metricsPublisher
+  ]
+}
+
+// App Service authentication: every request needs an Entra token for the API's app
+// registration, issued to the gateway's managed identity; anything else is 401 before the
+// worker runs, so the owner header the gateway sets cannot be forged by calling the app.
+resource authentication 'Microsoft.Web/sites/config@2023-12-01' = {
+  // checkov reads a sites/config child as if it were a whole site; these site-level checks do not apply to it:
+  // checkov:skip=CKV_AZURE_13: authentication is the authsettingsV2 resource of this module.
+  // checkov:skip=CKV_AZURE_63: HTTP logging is an App Service (web) log; Functions telemetry goes to Application Insights.
+  // checkov:skip=CKV_AZURE_65: detailed error pages are an App Service (web) setting; the API answers RFC 9457 problems itself.
+  // checkov:skip=CKV_AZURE_66: failed request tracing is an IIS (Windows web) feature; this is a Linux function app.
+  // checkov:skip=CKV_AZURE_80: no .NET Framework in a Python app.
+  // checkov:skip=CKV_AZURE_88: Flex Consumption deploys from a blob container, not Azure Files.
+  // checkov:skip=CKV_AZURE_222: public network access is a property of the site (see the skip on app).
+  parent: app
+  name: 'authsettingsV2'
+  properties: {
+    platform: {
+      enabled: true
+    }
+    globalValidation: {
+      requireAuthentication: true
+      unauthenticatedClientAction: 'Return401'
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: apiAppClientId
+          openIdIssuer: 'https://sts.windows.net/${tenantId}/v2.0'
+        }
+        validation: {
+          allowedAudiences: [
+            apiAppClientId
+            'api://${apiAppClientId}'
+          ]
+          defaultAuthorizationPolicy: {
+            allowedApplications: [
+              gatewayClientId
+            ]
+            allowedPrincipals: {
+              identities: [
+                gatewayPrincipalId
+              ]
+            }
+          }
+        }
+      }
+    }
+    login: {
+      tokenStore: {
+        enabled: false
+      }
+    }
+  }
+}
+
 output name string = app.name
-output gatewayKeyName string = gatewayKey.properties.name
 output hostName string = app.properties.defaultHostName
 output principalId string = app.identity.principalId

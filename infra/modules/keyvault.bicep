@@ -1,9 +1,11 @@
-// The app's secret (the cursor signing key), readable only through RBAC by managed identities.
+// The app's secret (the cursor signing key), readable only through RBAC by managed identities;
+// every access is audited in Log Analytics.
 param location string
 param tags object
 param name string
 @secure()
 param cursorKey string
+param workspaceId string
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   // checkov:skip=CKV_AZURE_109: no VNet in this reference; access requires Entra RBAC on the vault.
@@ -40,6 +42,20 @@ resource cursorSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   }
 }
 
+resource auditLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: vault
+  properties: {
+    workspaceId: workspaceId
+    logs: [
+      {
+        categoryGroup: 'audit'
+        enabled: true
+      }
+    ]
+  }
+}
+
 output id string = vault.id
 output name string = vault.name
-output cursorKeySecretUri string = cursorSecret.properties.secretUri
+output cursorKeySecretName string = cursorSecret.name

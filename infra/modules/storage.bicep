@@ -1,10 +1,19 @@
 // A storage account reachable only with Entra identities: shared keys off, HTTPS and TLS 1.2,
-// no public blob access. Optionally the API's table and the Flex deployment container.
+// no public blob access. Optionally the API's table and the Flex deployment container, each
+// service's read/write/delete logs sent to Log Analytics (who touched the data, and when).
 param location string
 param tags object
 param name string
+@allowed([
+  'Standard_LRS'
+  'Standard_ZRS'
+  'Standard_GRS'
+  'Standard_GZRS'
+])
+param sku string = 'Standard_LRS'
 param tableName string = ''
 param deploymentContainerName string = ''
+param workspaceId string
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   // checkov:skip=CKV_AZURE_35: Flex Consumption reaches storage over public endpoints without a VNet here; access needs an Entra identity and RBAC (shared keys are off).
@@ -21,7 +30,7 @@ resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   tags: tags
   kind: 'StorageV2'
   sku: {
-    name: 'Standard_LRS'
+    name: sku
   }
   properties: {
     allowSharedKeyAccess: false
@@ -57,6 +66,39 @@ resource container 'Microsoft.Storage/storageAccounts/blobServices/containers@20
   name: deploymentContainerName
   properties: {
     publicAccess: 'None'
+  }
+}
+
+var serviceLogs = [
+  {
+    category: 'StorageRead'
+    enabled: true
+  }
+  {
+    category: 'StorageWrite'
+    enabled: true
+  }
+  {
+    category: 'StorageDelete'
+    enabled: true
+  }
+]
+
+resource tableLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (!empty(tableName)) {
+  name: 'to-log-analytics'
+  scope: tableService
+  properties: {
+    workspaceId: workspaceId
+    logs: serviceLogs
+  }
+}
+
+resource blobLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (!empty(deploymentContainerName)) {
+  name: 'to-log-analytics'
+  scope: blobService
+  properties: {
+    workspaceId: workspaceId
+    logs: serviceLogs
   }
 }
 

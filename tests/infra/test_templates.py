@@ -17,13 +17,6 @@ from pycep import BicepParser
 INFRA = Path(__file__).resolve().parents[2] / "infra"
 BICEP_FILES = sorted(INFRA.rglob("*.bicep"))
 POLICIES = INFRA / "policies"
-ROLE_IDS = {
-    "storageBlobDataOwner": "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
-    "storageQueueDataContributor": "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
-    "storageTableDataContributor": "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
-    "keyVaultSecretsUser": "4633458b-17de-408a-b874-0445c86b69e6",
-    "monitoringMetricsPublisher": "3913510d-42f4-4e42-8a64-420c390055eb",
-}
 
 
 @cache
@@ -44,8 +37,10 @@ def config(relative: str, name: str) -> dict[str, Any]:
 
 
 def app_settings() -> dict[str, Any]:
-    settings = config("modules/functionapp.bicep", "app")["properties"]["siteConfig"]["appSettings"]
-    return {entry["name"]: entry["value"] for entry in settings}
+    body = config("modules/functionapp.bicep", "appSettings")
+    assert body["name"] == "appsettings" and body["parent"] == "app"
+    settings: dict[str, Any] = body["properties"]
+    return settings
 
 
 @pytest.mark.parametrize("path", BICEP_FILES, ids=lambda p: str(p.relative_to(INFRA)))
@@ -108,16 +103,32 @@ def test_connections_are_identity_based_and_match_the_settings_the_app_reads() -
     assert "TODO_STORAGE" not in settings  # no connection string
     assert settings["TODO_OWNER_HEADER_REQUIRED"] == "true"
     assert settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] == "Authorization=AAD"
-    assert "@Microsoft.KeyVault(SecretUri=" in str(settings["TODO_CURSOR_KEY"])
-    app_reads = (Path(__file__).resolve().parents[2] / "shared" / "config.py").read_text()
-    for name in ("TODO_TABLE_NAME", "TODO_OWNER_HEADER_REQUIRED", "PUBLIC_BASE_URL", "TODO_CURSOR_KEY"):
-        assert f'"{name}"' in app_reads, name
-    assert "__tableServiceUri" in app_reads
+    # By version: a reference without one would follow rotations only every 24 hours.
+    assert settings["TODO_CURSOR_KEY"] == (
+        "@Microsoft.KeyVault(SecretUri=${cursorSecret.properties.secretUriWithVersion})"
+    )
+    assert "appSettings" not in config("modules/functionapp.bicep", "app")["properties"]["siteConfig"]
+    app_code = "\n".join(p.read_text() for p in (INFRA.parent / "shared").glob("*.py"))
+    for name in settings:
+        if name.startswith("TODO_") or name == "PUBLIC_BASE_URL":
+            assert f'"{name.split("__")[0]}' in app_code, f"the template sets {name}, which the app never reads"
+    assert "__tableServiceUri" in app_code
+
+
+def test_web_page_settings_follow_the_gateway_auth_mode() -> None:
+    settings = app_settings()
+    assert {"TODO_WEB_AUTH_MODE", "TODO_WEB_CLIENT_ID", "TODO_WEB_TENANT_ID", "TODO_WEB_API_SCOPE"} <= set(settings)
+    module = parsed("main.bicep")["modules"]["functionApp"]["config"]["params"]
+    mode = module["webAuthMode"]["operator"]
+    assert mode["type"] in {"conditional", "equals"}
+    assert "entra" in str(mode) and "subscription" in str(mode) and "jwt" in str(mode)
+    allowed = next(d for d in parsed("modules/functionapp.bicep")["parameters"]["webAuthMode"]["decorators"]
+                   if d["type"] == "allowed")["argument"]
+    assert allowed == ["entra", "subscription"]
+    assert module["webApiScope"] == "${audience}/${apiScopeName}"
 
 
 def test_role_assignments_are_the_least_that_work() -> None:
-    roles = parsed("modules/functionapp.bicep")["variables"]["roles"]["value"]
-    assert roles == ROLE_IDS
     granted = set()
     for name, declared in parsed("modules/functionapp.bicep")["resources"].items():
         if declared["type"] != "Microsoft.Authorization/roleAssignments":
@@ -126,13 +137,19 @@ def test_role_assignments_are_the_least_that_work() -> None:
         role = body["properties"]["roleDefinitionId"]["function"]["parameters"]["resource_name_1"]
         granted.add((body["scope"], role["operator"]["operands"]["operand_2"]))
         assert body["properties"]["principalType"] == "ServicePrincipal", name
+    # Host account: package, blobs and leases, diagnostic events; no queue role (HTTP only).
+    # Data: the one table; Key Vault: the one secret.
     assert granted == {
         ("hostStorage", "storageBlobDataOwner"),
-        ("hostStorage", "storageQueueDataContributor"),
-        ("dataStorage", "storageTableDataContributor"),
-        ("vault", "keyVaultSecretsUser"),
+        ("hostStorage", "storageTableDataContributor"),
+        ("dataTable", "storageTableDataContributor"),
+        ("cursorSecret", "keyVaultSecretsUser"),
         ("appInsights", "monitoringMetricsPublisher"),
     }
+    resources = parsed("modules/functionapp.bicep")["resources"]
+    assert resources["dataTable"]["type"] == "Microsoft.Storage/storageAccounts/tableServices/tables"
+    assert resources["dataTable"]["config"]["name"] == "tableName"
+    assert resources["cursorSecret"]["type"] == "Microsoft.KeyVault/vaults/secrets"
 
 
 def test_application_insights_refuses_key_based_ingestion() -> None:
@@ -152,8 +169,6 @@ def test_no_secret_in_plain_text_or_in_outputs() -> None:
     assert vault_secret["properties"]["value"] == "cursorKey"
     cursor_param = parsed("main.bicep")["parameters"]["cursorKey"]
     assert any(d["type"] == "secure" for d in cursor_param["decorators"])
-    key = config("modules/apim.bicep", "functionKey")["properties"]
-    assert key["secret"] is True  # the function key is an encrypted named value
 
 
 def test_api_management_tier_has_a_working_cache() -> None:
@@ -162,23 +177,63 @@ def test_api_management_tier_has_a_working_cache() -> None:
     assert "Consumption" not in allowed and sku["default"] == "BasicV2"
     service = config("modules/apim.bicep", "service")
     assert resource("modules/apim.bicep", "service")["api_version"] >= "2024-05-01"
-    assert service["identity"]["type"] == "SystemAssigned"
+    assert service["identity"]["type"] == "UserAssigned"
 
 
-def _compose_api_policy(auth: str) -> str:
+def _compose_api_policy(auth: str, origins: str = "<origin>https://a.test</origin>") -> str:
+    """The API policy as apim.bicep composes it (placeholders checked by the next test)."""
     text = (POLICIES / "api.xml").read_text()
-    snippet = (POLICIES / f"auth-{auth}.xml").read_text()
-    text = text.replace("<!--AUTHENTICATION-->", snippet)
+    cors = (POLICIES / "cors.xml").read_text().replace("__ALLOWED_ORIGINS__", origins) if origins else ""
+    text = text.replace("<!--CORS-->", cors)
+    text = text.replace("<!--IP_RATE_LIMIT-->", (POLICIES / "ip-rate-limit.xml").read_text())
+    text = text.replace("<!--AUTHENTICATION-->", (POLICIES / f"auth-{auth}.xml").read_text())
+    text = text.replace("<!--BACKEND_AUTHENTICATION-->", (POLICIES / "backend-auth.xml").read_text())
+    return _fill(text)
+
+
+def _compose_public_policy() -> str:
+    text = (POLICIES / "public.xml").read_text()
+    text = text.replace("<!--IP_RATE_LIMIT-->", (POLICIES / "ip-rate-limit.xml").read_text())
+    text = text.replace("<!--BACKEND_AUTHENTICATION-->", (POLICIES / "backend-auth.xml").read_text())
+    return _fill(text)
+
+
+def _compose_cache_policy(auth: str) -> str:
+    text = (POLICIES / "get-cache.xml").read_text()
+    text = text.replace("__VARY_BY_DEVELOPER__", "false" if auth == "jwt" else "true")
+    caller = "<vary-by-header>Authorization</vary-by-header>" if auth == "jwt" else ""
+    text = text.replace("<!--VARY_BY_CALLER-->", caller)
+    return _fill(text)
+
+
+def _fill(text: str) -> str:
     for placeholder, value in (
-        ("__ALLOWED_ORIGINS__", "<origin>https://a.test</origin>"),
         ("__TENANT_ID__", "t"),
         ("__AUDIENCE__", "api://x"),
+        ("__API_CLIENT_ID__", "x"),
+        ("__API_SCOPE__", "Todo.ReadWrite"),
+        ("__BACKEND_AUDIENCE__", "x"),
+        ("__GATEWAY_CLIENT_ID__", "g"),
         ("__RATE_LIMIT_CALLS__", "10"),
+        ("__IP_RATE_LIMIT_CALLS__", "20"),
         ("__RATE_LIMIT_PERIOD__", "60"),
         ("__BACKEND_ID__", "b"),
+        ("__CACHE_DURATION__", "10"),
     ):
         text = text.replace(placeholder, value)
+    assert not re.search(r"__[A-Z_]+__", text), "a placeholder this test does not know"
     return text
+
+
+def test_every_policy_placeholder_is_filled_by_the_template_and_no_other() -> None:
+    bicep = (INFRA / "modules" / "apim.bicep").read_text()
+    replaced = set(re.findall(r"'(__[A-Z_]+__|<!--[A-Z_]+-->)'", bicep))
+    used = set()
+    for path in POLICIES.glob("*.xml"):
+        used |= set(re.findall(r"__[A-Z_]+__|<!--[A-Z_]+-->", path.read_text()))
+    assert used == replaced
+    for path in POLICIES.glob("*.xml"):
+        assert f"'../policies/{path.name}'" in bicep, f"{path.name} is never loaded"
 
 
 def _xml(text: str) -> ET.Element:
@@ -187,34 +242,88 @@ def _xml(text: str) -> ET.Element:
     return ET.fromstring(masked)  # noqa: S314 - our own policy files, not untrusted input
 
 
-def test_every_policy_file_is_well_formed_xml() -> None:
-    files = list(POLICIES.glob("*.xml"))
-    assert len(files) >= 4
-    for path in files:
-        text = path.read_text()
-        _xml(
-            text
-            if text.lstrip().startswith("<policies") or text.lstrip().startswith("<!--\n")
-            else f"<fragment>{text}</fragment>"
-        )
+@pytest.mark.parametrize("auth", ["jwt", "subscription"])
+def test_composed_policies_are_well_formed_xml(auth: str) -> None:
+    for text in (_compose_api_policy(auth), _compose_api_policy(auth, ""), _compose_public_policy(),
+                 _compose_cache_policy(auth)):
+        assert _xml(text).tag == "policies"
+
+
+def _inbound_steps(root: ET.Element) -> list[tuple[str, str | None, str | None]]:
+    inbound = root.find("inbound")
+    assert inbound is not None
+    return [(child.tag, child.get("name"), child.get("exists-action")) for child in inbound]
 
 
 @pytest.mark.parametrize("auth", ["jwt", "subscription"])
 def test_owner_header_is_removed_then_set_from_the_verified_identity(auth: str) -> None:
-    inbound = _xml(_compose_api_policy(auth)).find("inbound")
-    assert inbound is not None
-    steps = [(child.tag, child.get("name"), child.get("exists-action")) for child in inbound]
+    root = _xml(_compose_api_policy(auth))
+    steps = _inbound_steps(root)
+    tags = [tag for tag, _, _ in steps]
     delete = steps.index(("set-header", "X-Todo-Owner", "delete"))
     override = steps.index(("set-header", "X-Todo-Owner", "override"))
-    limit = [tag for tag, _, _ in steps].index("rate-limit-by-key")
+    ip_limit, owner_limit = (i for i, tag in enumerate(tags) if tag == "rate-limit-by-key")
     generation = steps.index(("set-header", "X-Todo-Generation", "override"))
-    assert delete < override < generation < limit
-    if auth == "jwt":
-        assert [tag for tag, _, _ in steps].index("validate-jwt") < override
-    assert steps[-1][0] == "set-backend-service"
+    authenticate = tags.index("validate-azure-ad-token") if auth == "jwt" else tags.index("choose")
+    # The IP limit runs before any token is checked; the owner limit once the owner is known.
+    assert delete < ip_limit < authenticate < override < generation < owner_limit
+    assert tags.index("authentication-managed-identity") > owner_limit
+    assert tags[-1] == "set-backend-service"
 
 
-def test_api_policy_has_cors_rate_limit_and_removes_leaky_headers() -> None:
+def test_rate_limits_count_by_client_ip_before_authentication_and_by_owner_after() -> None:
+    root = ET.fromstring(_compose_api_policy("jwt"))  # noqa: S314 - our own policy file
+    ip_limit, owner_limit = root.findall("inbound/rate-limit-by-key")
+    assert "context.Request.IpAddress" in (ip_limit.get("counter-key") or "")
+    assert ip_limit.get("calls") == "20"
+    owner_key = owner_limit.get("counter-key") or ""
+    assert 'GetValueOrDefault("X-Todo-Owner"' in owner_key and "IpAddress" not in owner_key
+    assert owner_limit.get("calls") == "10"
+
+
+def test_jwt_callers_need_a_token_for_this_api_with_its_scope() -> None:
+    root = _xml(_compose_api_policy("jwt"))
+    check = root.find("inbound/validate-azure-ad-token")
+    assert check is not None and check.get("tenant-id") == "t" and check.get("failed-validation-httpcode") == "401"
+    assert {a.text for a in check.findall("audiences/audience")} == {"api://x", "x"}  # both audience forms
+    assert [a.text for a in check.findall("backend-application-ids/application-id")] == ["x"]
+    claims = {c.get("name"): c for c in check.findall("required-claims/claim")}
+    assert [v.text for v in claims["scp"].findall("value")] == ["Todo.ReadWrite"]
+    assert claims["scp"].get("separator") == " " and "oid" in claims
+    assert root.find("inbound/validate-jwt") is None
+
+
+def test_subscription_mode_answers_401_without_a_subscription() -> None:
+    root = _xml(_compose_api_policy("subscription"))
+    when = root.find("inbound/choose/when")
+    assert when is not None and when.get("condition") == "EXPR"
+    assert "context.Subscription == null" in (POLICIES / "auth-subscription.xml").read_text()
+    status = when.find("return-response/set-status")
+    assert status is not None and status.get("code") == "401"
+    body = json.loads(when.findtext("return-response/set-body") or "")
+    assert body["status"] == 401
+    api = config("modules/apim.bicep", "api")["properties"]
+    assert api["subscriptionRequired"] is False  # so the public operations need no key
+
+
+def test_gateway_calls_the_app_with_its_managed_identity_not_a_key() -> None:
+    root = ET.fromstring(_compose_api_policy("jwt"))  # noqa: S314 - our own policy file
+    token = root.find("inbound/authentication-managed-identity")
+    assert token is not None and token.get("resource") == "x" and token.get("client-id") == "g"
+    variable = token.get("output-token-variable-name")
+    assert variable and token.get("ignore-error") == "false"
+    # Sent in the backend section: during inbound the caller's Authorization stays in place for
+    # the cache key.
+    header = root.find("backend/set-header[@name='Authorization']")
+    assert header is not None and f'context.Variables["{variable}"]' in (header.findtext("value") or "")
+    backend = config("modules/apim.bicep", "backend")["properties"]
+    assert "credentials" not in backend
+    for path in [*INFRA.rglob("*.bicep"), *POLICIES.glob("*.xml")]:
+        text = path.read_text()
+        assert "x-functions-key" not in text.lower() and "functionKeys" not in text, path.name
+
+
+def test_api_policy_has_cors_when_origins_are_configured_and_removes_leaky_headers() -> None:
     root = _xml(_compose_api_policy("jwt"))
     cors = root.find("inbound/cors")
     assert cors is not None
@@ -222,24 +331,54 @@ def test_api_policy_has_cors_rate_limit_and_removes_leaky_headers() -> None:
     assert {"ETag", "Location", "Link", "Retry-After"} <= exposed
     allowed = {h.text for h in cors.findall("allowed-headers/header")}
     assert {"Content-Type", "If-Match", "If-None-Match", "Idempotency-Key"} <= allowed
-    assert root.find("inbound/rate-limit-by-key") is not None
+    assert _xml(_compose_api_policy("jwt", "")).find("inbound/cors") is None
     removed = {h.get("name") for h in root.findall("outbound/set-header") if h.get("exists-action") == "delete"}
     assert {"X-Powered-By", "Server", "Server-Timing"} <= removed
     assert root.find(".//cache-lookup") is None  # caching never at API scope, where writes live
+    origins = parsed("main.bicep")["parameters"]["allowedOrigins"]
+    assert origins["default"] == ""  # no origin is allowed unless an environment names it
 
 
-def test_cache_policy_varies_by_owner_and_paging_and_is_attached_only_to_gets() -> None:
-    root = _xml((POLICIES / "get-cache.xml").read_text())
+@pytest.mark.parametrize("auth", ["jwt", "subscription"])
+def test_cache_varies_by_owner_caller_and_paging_and_leaves_client_caching_to_the_backend(auth: str) -> None:
+    root = _xml(_compose_cache_policy(auth))
     lookup = root.find("inbound/cache-lookup")
     assert lookup is not None and root.find("outbound/cache-store") is not None
-    assert lookup.get("vary-by-developer") == "false" and lookup.get("allow-private-response-caching") == "true"
-    assert "X-Todo-Owner" in {h.text for h in lookup.findall("vary-by-header")}
+    assert lookup.get("downstream-caching-type") == "none"
+    assert lookup.get("allow-private-response-caching") == "true"
+    headers = {h.text for h in lookup.findall("vary-by-header")}
+    assert {"X-Todo-Owner", "X-Todo-Generation", "If-None-Match"} <= headers
+    if auth == "jwt":
+        assert "Authorization" in headers and lookup.get("vary-by-developer") == "false"
+    else:
+        assert "Authorization" not in headers and lookup.get("vary-by-developer") == "true"
     query = lookup.findtext("vary-by-query-parameter") or ""
     assert set(query.split(";")) == {"top", "skip", "cursor"}
     routes = json.loads((INFRA / "routes.json").read_text())
     assert all(r["method"] == "GET" for r in routes if r["cached"])
     loop = str(resource("modules/apim.bicep", "cachePolicies"))
     assert "GET" in loop and "cached" in loop
+
+
+def test_public_operations_need_no_token_or_key_but_keep_the_owner_header_out() -> None:
+    routes = json.loads((INFRA / "routes.json").read_text())
+    public = {r["operationId"] for r in routes if r["public"]}
+    assert public == {"getOpenApi", "getDocs", "getApp", "getAsset"}
+    assert not any(r["cached"] for r in routes if r["public"])  # one operation policy each
+    root = _xml(_compose_public_policy())
+    steps = _inbound_steps(root)
+    tags = [tag for tag, _, _ in steps]
+    assert "base" not in tags  # the API-level authentication does not apply
+    assert steps[0] == ("set-header", "X-Todo-Owner", "delete")
+    assert "validate-azure-ad-token" not in tags and "choose" not in tags
+    assert tags.index("rate-limit-by-key") < tags.index("authentication-managed-identity") < tags.index(
+        "set-backend-service")
+    for section in ("backend", "outbound", "on-error"):
+        assert root.find(f"{section}/base") is not None
+    for name, parent in (("publicPolicies", "operations"), ("publicHeadPolicies", "headOperations")):
+        loop = str(resource("modules/apim.bicep", name))
+        assert "route.public" in loop.replace("'", "") or "public" in loop
+        assert parent in loop and "publicPolicy" in loop
 
 
 def test_each_successful_write_starts_a_new_cache_generation_for_its_owner() -> None:
@@ -257,7 +396,7 @@ def test_each_successful_write_starts_a_new_cache_generation_for_its_owner() -> 
     assert 'Method != "GET"' in condition and 'Method != "HEAD"' in condition and "StatusCode < 400" in condition
     store = when.find("cache-store-value")
     assert store is not None and store.get("key") == lookup.get("key") and "NewGuid" in (store.get("value") or "")
-    cache = _xml((POLICIES / "get-cache.xml").read_text()).find("inbound/cache-lookup")
+    cache = _xml(_compose_cache_policy("jwt")).find("inbound/cache-lookup")
     assert cache is not None and "X-Todo-Generation" in {h.text for h in cache.findall("vary-by-header")}
 
 

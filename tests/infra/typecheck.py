@@ -39,7 +39,8 @@ from lark.exceptions import LarkError
 from pycep.main import LARK_GRAMMAR
 
 ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_TYPES = ROOT.parent / "shared" / "azure-types"
+# ../shared/azure-types; AZURE_TYPES_DIR points elsewhere (e.g. at nothing, to see the skips).
+DEFAULT_TYPES = Path(os.environ.get("AZURE_TYPES_DIR") or ROOT.parent / "shared" / "azure-types")
 
 # Resource types allowed without a type definition, each with the reason. The compiler only
 # warns (BCP081) for these and checks nothing inside them, so each entry is a blind spot.
@@ -55,10 +56,6 @@ STRING_FUNCTIONS = {
 }
 BOOL_FUNCTIONS = {"empty", "contains", "starts_with", "ends_with", "bool_func"}
 INT_FUNCTIONS = {"length", "int_func", "index_of", "last_index_of"}
-BOOL_OPERATORS = {
-    "greater_than_or_equals", "greater_than", "less_than_or_equals", "less_than", "equals", "not_equals",
-    "equals_case_insens", "not_equals_case_insens", "and_op", "or_op", "not_op",
-}
 PARAM_KINDS = {"string": "string", "int": "int", "bool": "bool", "object": "object", "array": "array"}
 INDEX = "[]"
 
@@ -68,7 +65,7 @@ _PARSER: Lark | None = None
 def parser() -> Lark:
     global _PARSER
     if _PARSER is None:
-        _PARSER = Lark(LARK_GRAMMAR, parser="lalr", propagate_positions=True, regex=True)
+        _PARSER = Lark(LARK_GRAMMAR, parser="lalr", propagate_positions=True, regex=True, cache=True)
     return _PARSER
 
 
@@ -769,8 +766,8 @@ def literal(value: Tree[Token] | Token | None, params: dict[str, str] | None = N
             return "expr-bool", None
         if name in INT_FUNCTIONS:
             return "expr-int", None
-    if kind == "operator" and isinstance(value.children[0], Tree) and value.children[0].data in BOOL_OPERATORS:
-        return "expr-bool", None
+    # Operators stay unknown: pycep's grammar has no precedence (`a == b ? c : d` parses as
+    # a == (b ? c : d)), so the outermost operator is not the expression's real type.
     return "unknown", None
 
 
@@ -783,7 +780,7 @@ def check(infra: Path, types_dir: Path | None) -> tuple[list[Problem], bool]:
 def main(argv: Iterable[str] | None = None) -> int:
     parser_ = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser_.add_argument("infra", nargs="?", default=str(ROOT / "infra"))
-    parser_.add_argument("--types", default=os.environ.get("AZURE_TYPES_DIR", str(DEFAULT_TYPES)))
+    parser_.add_argument("--types", default=str(DEFAULT_TYPES))
     args = parser_.parse_args(list(argv) if argv is not None else None)
     types_dir = Path(args.types)
     problems, typed = check(Path(args.infra), types_dir if types_dir.is_dir() else None)
