@@ -14,6 +14,12 @@ if [ "${MUTATION_KEEP:-0}" != "1" ]; then
   rm -rf mutants
 fi
 mkdir -p mutants
+# mutmut copies shared/ and tests/ itself; the tests also read the rest of the project (the app,
+# the local host, infra and editor files), so lay every file git would commit beside them.
+git ls-files -z --cached --others --exclude-standard -- . ':!shared' ':!mutants' |
+  while IFS= read -r -d '' file; do
+    if [ -f "$file" ]; then cp --parents -p "$file" mutants/; fi
+  done
 # The integration tests start Azurite from node_modules, relative to the copied project.
 ln -sfn ../node_modules mutants/node_modules
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 import shared.service as service_module
+from inmemory.repositories import FakeIdempotencyRepository, FakeItemRepository, FakeListRepository, FakeStore
 from shared.errors import IdempotencyKeyReused, NotFound, PreconditionFailed, StorageUnavailable, UnknownItems
 from shared.models import ItemState, TodoItem, TodoItemWrite, TodoList, TodoListWrite
 from shared.repositories import IdempotencyRecord, IdempotencyRecordExists, Stored, VersionConflict
@@ -26,7 +27,6 @@ from shared.service import (
     pause_before,
     utc_now,
 )
-from tests.fakes import FakeIdempotencyRepository, FakeItemRepository, FakeListRepository, FakeStore
 
 OWNER = "alice"
 MISSING = "0" * 32
@@ -426,3 +426,64 @@ def test_process_service_is_built_once_with_the_configured_idempotency_ttl(monke
         assert get_service() is built
     finally:
         reset_settings_cache()
+
+
+# List deletion and preconditions --------------------------------------------------------------
+
+
+class RecordingListRemovals(FakeListRepository):
+    """Records the storage ETag each removal was conditioned on; the first `conflicts` lose."""
+
+    conflicts = 0
+    removals: list[str | None]
+
+    async def remove(self, owner: str, list_id: str, etag: str | None) -> None:
+        self.removals = [*getattr(self, "removals", []), etag]
+        if len(self.removals) <= self.conflicts:
+            raise VersionConflict()
+        await super().remove(owner, list_id, etag)
+
+
+async def test_list_delete_is_conditional_on_the_storage_etag_only_when_the_client_asked(
+    store: FakeStore, clock: Clock
+) -> None:
+    service = make(store, clock, lists=RecordingListRemovals)
+    repository = service.lists
+    assert isinstance(repository, RecordingListRemovals)
+    plain, guarded = await _list(service), await _list(service)
+    await service.delete_list(OWNER, plain.id, UNCONDITIONAL)
+    etag = store.lists[(OWNER, guarded.id)].etag
+    await service.delete_list(OWNER, guarded.id, Expectation(versions=frozenset({guarded.version()})))
+    assert repository.removals == [None, etag]
+    assert store.lists == {}
+
+
+async def test_list_delete_retries_after_a_conflict_and_gives_up_after_every_attempt(
+    store: FakeStore, clock: Clock, pauses: list[tuple[float, float]]
+) -> None:
+    service = make(store, clock, lists=RecordingListRemovals)
+    repository = service.lists
+    assert isinstance(repository, RecordingListRemovals)
+    todo_list = await _list(service)
+    current = Expectation(versions=frozenset({todo_list.version()}))
+    repository.conflicts = WRITE_ATTEMPTS
+    detail = await _detail(service.delete_list(OWNER, todo_list.id, current), StorageUnavailable)
+    assert detail == "the list is being changed by many writers; retry"
+    assert len(repository.removals) == WRITE_ATTEMPTS and len(pauses) == WRITE_ATTEMPTS - 1
+    repository.removals, repository.conflicts = [], 1
+    await service.delete_list(OWNER, todo_list.id, current)
+    assert len(repository.removals) == 2 and store.lists == {}
+
+
+async def test_precondition_failures_say_why(service: TodoService) -> None:
+    todo_list = await _list(service)
+    stale = Expectation(versions=frozenset({"stale"}))
+    assert await _detail(service.update_list(OWNER, todo_list.id, {"name": "x"}, stale), PreconditionFailed) == (
+        "the resource has changed since you read it"
+    )
+    assert await _detail(service.delete_list(OWNER, todo_list.id, stale), PreconditionFailed) == (
+        "the resource has changed since you read it"
+    )
+    assert await _detail(service.update_list(OWNER, MISSING, {"name": "x"}, stale), PreconditionFailed) == (
+        "the resource does not exist"
+    )
