@@ -8,6 +8,11 @@ run:
 test:
 	bash scripts/test.sh
 
+# Every offline infra check (Bicep type check against Azure's type definitions, template and
+# policy tests, checkov); `make test` runs it too.
+check-infra: setup
+	bash scripts/check_infra.sh
+
 bench:
 	bash scripts/bench.sh
 

@@ -1,11 +1,28 @@
 #!/usr/bin/env bash
-# Static policy scan of infra/ with checkov, in its own virtual environment (it pins
-# pycep-parser 0.5.1 and an older `packaging` than the test tools). checkov exits 0 even when
-# it could not parse a file, so this script reads its JSON and fails on parsing errors, on any
-# failed check, and when nothing was scanned. tests/infra/ parses every file and asserts what
-# checkov has no checks for (shared keys, identity connections, caching, owner header).
+# Every offline check of infra/ (`make check-infra`; `make test` runs it):
+# 1. the Bicep type check (tests/infra/typecheck.py): resource types, API versions and every
+#    property against Azure's own type definitions in ../shared/azure-types (the data the Bicep
+#    compiler uses; without it only symbols and modules are checked, and it says so), undefined
+#    symbols, property reads, module parameters and outputs; a file that does not parse fails;
+# 2. the template, policy and deployment-order tests (tests/infra);
+# 3. checkov's policy scan, in its own virtual environment (it pins pycep-parser 0.5.1 and an
+#    older `packaging` than the test tools). checkov exits 0 even when it could not parse a
+#    file, so its JSON is read and parsing errors, failed checks or an empty scan fail here.
+# The real compiler (az bicep build/lint, what-if) runs in the GitHub workflow.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+echo "== bicep type check"
+.venv/bin/python -m tests.infra.typecheck infra
+
+echo "== infra tests"
+set +e
+.venv/bin/python -m pytest tests/infra -q -p no:cacheprovider
+status=$?
+set -e
+[ "$status" -eq 0 ] || { [ "$status" -eq 5 ] && echo "infra tests: none collected" >&2; exit 1; }
+
+echo "== checkov"
 
 if [ ! -x .venv-checkov/bin/checkov ]; then
   python3 -m venv .venv-checkov

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Checks the deployment inputs before anything is provisioned (azd preprovision hook and the
+# GitHub workflow): Bicep has no pattern decorator, so the environment name's pattern, which
+# every derived resource name relies on, is enforced here; values without a safe default must
+# be set per environment.
+set -euo pipefail
+
+fail() { echo "deploy parameters: $*" >&2; exit 1; }
+
+name="${AZURE_ENV_NAME:-}"
+[[ "$name" =~ ^[a-z][a-z0-9]{1,9}$ ]] \
+  || fail "AZURE_ENV_NAME '$name' must be 2-10 lower-case letters and digits starting with a letter (^[a-z][a-z0-9]{1,9}\$)"
+[ -n "${AZURE_LOCATION:-}" ] || fail "AZURE_LOCATION is not set"
+[[ "${TODO_PUBLISHER_EMAIL:-}" =~ ^[^@[:space:]]+@[^@[:space:]]+$ ]] \
+  || fail "TODO_PUBLISHER_EMAIL must be the API Management publisher's e-mail address (no default)"
+guid='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
+[[ "${TODO_API_APP_CLIENT_ID:-}" =~ $guid ]] \
+  || fail "TODO_API_APP_CLIENT_ID must be the client id of the API's Entra ID app registration (README, Deploy)"
+[ -z "${TODO_WEB_CLIENT_ID:-}" ] || [[ "$TODO_WEB_CLIENT_ID" =~ $guid ]] \
+  || fail "TODO_WEB_CLIENT_ID must be empty or the client id of the web page's SPA app registration"
+case "${TODO_AUTH_MODE:-jwt}" in jwt|subscription) ;; *) fail "TODO_AUTH_MODE must be jwt or subscription" ;; esac
+echo "deploy parameters: ok (environment $name in $AZURE_LOCATION)"
