@@ -113,7 +113,8 @@ def _describe(metadata: Any) -> dict[str, Any]:
         "name": metadata.name,
         "function_id": metadata.function_id,
         "binding": None if trigger is None else trigger.get("name"),
-        "route": None if trigger is None else trigger.get("route"),
+        # An HTTP function without a route answers on its name, as the host routes it.
+        "route": None if trigger is None else trigger.get("route") or metadata.name,
         "methods": None if trigger is None else trigger.get("methods"),
         "auth_level": None if trigger is None else str(trigger.get("authLevel")),
     }
