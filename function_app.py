@@ -7,6 +7,7 @@ functions, and everything imported here is paid on every cold start.
 import azure.functions as func
 
 from functions.docs import bp as docs_blueprint
+from functions.housekeeping import bp as housekeeping_blueprint
 from functions.items import bp as items_blueprint
 from functions.lists import bp as lists_blueprint
 from shared.openapi import describe
@@ -16,4 +17,5 @@ app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 app.register_functions(lists_blueprint)
 app.register_functions(items_blueprint)
 app.register_functions(docs_blueprint)
+app.register_functions(housekeeping_blueprint)
 describe(app)  # the served OpenAPI document is built (lazily) from this app

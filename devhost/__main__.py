@@ -33,8 +33,11 @@ def main() -> None:
         f"devhost: {len(host.functions)} functions listening on http://{args.host}:{args.port}/{config.route_prefix}"
     )
     # aiohttp calls `print` once the socket is bound: only then may the line say "listening".
+    application = host.web_app()
+    application.on_startup.append(host.start_timers)  # timer functions run on their schedules
+    application.on_cleanup.append(host.stop_timers)
     web.run_app(
-        host.web_app(), host=args.host, port=args.port, print=lambda _: print(listening, flush=True), access_log=None
+        application, host=args.host, port=args.port, print=lambda _: print(listening, flush=True), access_log=None
     )
 
 

@@ -27,6 +27,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +35,12 @@ import azure.functions as func
 from aiohttp import web
 from azure.functions._abc import RetryContext, TraceContext
 from azure.functions.http import HttpResponseConverter
+from azure.functions.timer import TimerRequest
 from multidict import CIMultiDict
 
-from devhost.registration import check_registration, index_app
+from devhost.registration import IndexedFunction, check_registration, index_app
 from devhost.routing import CompiledRoute, compile_route
+from devhost.timers import CronSchedule, resolve_setting
 
 logger = logging.getLogger("devhost")
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
@@ -55,6 +58,42 @@ class HostedFunction:
     handler: Callable[..., Any]
     is_async: bool
     wants_context: bool = False
+
+
+@dataclass(frozen=True)
+class TimerFunction:
+    """A timer-triggered function and its schedule, resolved as the host resolves it."""
+
+    name: str
+    schedule: CronSchedule
+    arg_name: str
+    handler: Callable[..., Any]
+    disabled: bool  # AzureWebJobs.<name>.Disabled: the host does not schedule it
+
+    @property
+    def is_async(self) -> bool:
+        return inspect.iscoroutinefunction(self.handler)
+
+    @property
+    def wants_context(self) -> bool:
+        return "context" in inspect.signature(self.handler).parameters
+
+
+def collect_timers(indexed: list[IndexedFunction]) -> list[TimerFunction]:
+    """The timer functions, with schedules parsed now: a schedule the host would refuse stops
+    the local host at start, naming the function."""
+    timers = []
+    for function in indexed:
+        binding = next((b for b in function.bindings if b.get("type") == "timerTrigger"), None)
+        if binding is None:
+            continue
+        try:
+            schedule = CronSchedule.parse(resolve_setting(str(binding.get("schedule", ""))))
+        except ValueError as exc:
+            raise ValueError(f"function {function.name!r}: schedule {binding.get('schedule')!r}: {exc}") from exc
+        disabled = os.environ.get(f"AzureWebJobs.{function.name}.Disabled", "").strip().lower() in ("1", "true")
+        timers.append(TimerFunction(function.name, schedule, str(binding["name"]), function.handler, disabled))
+    return timers
 
 
 @dataclass(frozen=True)
@@ -100,7 +139,10 @@ def host_config(project_dir: Path, local_settings: dict[str, Any]) -> HostConfig
 def collect_functions(app: func.FunctionRegister, route_prefix: str) -> list[HostedFunction]:
     """Index the app as the worker does, refuse it as the host would, and keep the HTTP
     functions in the host's order: by name, the first whose template and method match wins."""
-    indexed = index_app(app)
+    return _http_functions(index_app(app), route_prefix)
+
+
+def _http_functions(indexed: list[IndexedFunction], route_prefix: str) -> list[HostedFunction]:
     check_registration(indexed)
     hosted: list[HostedFunction] = []
     for function in indexed:
@@ -125,7 +167,10 @@ def collect_functions(app: func.FunctionRegister, route_prefix: str) -> list[Hos
 class LocalFunctionsHost:
     def __init__(self, app: func.FunctionRegister, config: HostConfig) -> None:
         self.config = config
-        self.functions = collect_functions(app, config.route_prefix)
+        indexed = index_app(app)
+        self.functions = _http_functions(indexed, config.route_prefix)
+        self.timers = {timer.name.lower(): timer for timer in collect_timers(indexed)}
+        self._timer_tasks: list[asyncio.Task[None]] = []
 
     def web_app(self) -> web.Application:
         application = web.Application(client_max_size=MAX_REQUEST_BYTES)
@@ -156,14 +201,70 @@ class LocalFunctionsHost:
             headers["Access-Control-Allow-Credentials"] = "true"
         return headers
 
-    def _key_ok(self, request: web.Request, hosted: HostedFunction) -> bool:
-        if not self.config.require_keys or hosted.auth_level == func.AuthLevel.ANONYMOUS:
+    def _key_ok(self, request: web.Request, hosted: HostedFunction | None) -> bool:
+        """hosted None: the admin API, which always needs a key when keys are required."""
+        if not self.config.require_keys or (hosted is not None and hosted.auth_level == func.AuthLevel.ANONYMOUS):
             return True
         given = request.headers.get("x-functions-key") or request.query.get("code") or ""
         expected = self.config.function_key or ""
         return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
 
+    async def run_timer(self, name: str, past_due: bool = False) -> None:
+        """Invoke a timer function once, as the host does on schedule or when asked to."""
+        timer = self.timers[name.lower()]
+        now = datetime.now(UTC)
+        status = {"Last": now.isoformat(), "Next": timer.schedule.next_after(now).isoformat()}
+        kwargs: dict[str, Any] = {timer.arg_name: TimerRequest(past_due=past_due, schedule_status=status)}
+        if timer.wants_context:
+            kwargs["context"] = LocalContext(timer, "")
+        if timer.is_async:
+            await timer.handler(**kwargs)
+        else:
+            await asyncio.get_running_loop().run_in_executor(None, functools.partial(timer.handler, **kwargs))
+
+    async def start_timers(self, _: web.Application | None = None) -> None:
+        """Run every enabled timer function on its schedule until the host stops."""
+        for timer in self.timers.values():
+            if not timer.disabled:
+                self._timer_tasks.append(asyncio.create_task(self._run_on_schedule(timer)))
+
+    async def stop_timers(self, _: web.Application | None = None) -> None:
+        for task in self._timer_tasks:
+            task.cancel()
+        await asyncio.gather(*self._timer_tasks, return_exceptions=True)
+        self._timer_tasks.clear()
+
+    async def _run_on_schedule(self, timer: TimerFunction) -> None:
+        due = timer.schedule.next_after(datetime.now(UTC))
+        while True:
+            await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()))
+            now = datetime.now(UTC)
+            try:
+                await self.run_timer(timer.name, past_due=(now - due).total_seconds() > 1)
+            except Exception:
+                logger.exception("function %s failed", timer.name)  # as the host: logged, retried next time
+            due = timer.schedule.next_after(datetime.now(UTC))
+
+    async def _admin_invoke(self, request: web.Request) -> web.Response:
+        """POST /admin/functions/{name}: run a non-HTTP function now, the host's admin API shape
+        (learn.microsoft.com/azure/azure-functions/functions-manually-run-non-http). The host
+        answers 202 at once; this host answers 202 once the run is over, so a test need not
+        poll, and 500 (empty body) if the function raised."""
+        name = request.path.rstrip("/").rsplit("/", 1)[-1].lower()
+        if request.method != "POST" or name not in self.timers:
+            return web.Response(status=404)
+        if self.config.require_keys and not self._key_ok(request, None):
+            return web.Response(status=401)
+        try:
+            await self.run_timer(name)
+        except Exception:
+            logger.exception("function %s failed", name)
+            return web.Response(status=500)
+        return web.Response(status=202)
+
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        if re.fullmatch(r"/admin/functions/[^/]+/?", request.path, re.IGNORECASE):
+            return await self._admin_invoke(request)
         origin = request.headers.get("Origin")
         cors = self._cors_headers(origin) if origin and self._origin_allowed(origin) else {}
         if request.method == "OPTIONS" and origin and "Access-Control-Request-Method" in request.headers:
@@ -278,7 +379,7 @@ class LocalContext(func.Context):
 
     _storage = threading.local()
 
-    def __init__(self, hosted: HostedFunction, trace_parent: str) -> None:
+    def __init__(self, hosted: HostedFunction | TimerFunction, trace_parent: str) -> None:
         self._hosted = hosted
         self._invocation_id = str(uuid.uuid4())
         fresh = f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01"

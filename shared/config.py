@@ -28,6 +28,8 @@ NUMBERS: dict[str, tuple[type[int] | type[float], int]] = {
     "TODO_MAX_BODY_BYTES": (int, 65536),
     "TODO_STORAGE_TIMEOUT_SECONDS": (float, 10),
     "TODO_IDEMPOTENCY_TTL_SECONDS": (int, 86400),
+    "TODO_HOUSEKEEPING_MAX_ROWS": (int, 5000),
+    "TODO_HOUSEKEEPING_SECONDS": (float, 20),
 }
 
 WEB_AUTH_MODES = ("none", "entra", "subscription")
@@ -118,6 +120,12 @@ def _number(environ: Mapping[str, str], name: str) -> float | None:
 
 def _number_or_default(name: str) -> float:
     return _number(os.environ, name) or NUMBERS[name][1]
+
+
+def housekeeping_limits() -> tuple[int, float]:
+    """Rows one housekeeping run may remove and seconds it may take (below host.json's
+    functionTimeout, so a run ends by itself and the next one continues)."""
+    return int(_number_or_default("TODO_HOUSEKEEPING_MAX_ROWS")), _number_or_default("TODO_HOUSEKEEPING_SECONDS")
 
 
 def _flag(name: str, default: bool) -> bool:

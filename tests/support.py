@@ -109,6 +109,9 @@ def host_env(azurite: Azurite, **extra: str) -> dict[str, str]:
         "TODO_SERVER_TIMING": "true",
         "TODO_OWNER_HEADER_REQUIRED": "false",
         "LOCAL_HOST_REQUIRE_KEYS": "false",
+        # The host's own switch: no housekeeping on a schedule while other tests use the storage
+        # (tests/operations runs it on purpose).
+        "AzureWebJobs.housekeeping.Disabled": "true",
         **extra,
     }
 

@@ -54,6 +54,17 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...], str]] = {
     "get_asset": ("assets/{name}", ("GET", "HEAD"), ANONYMOUS),
     "assets_name_other_methods": ("assets/{name}", OTHERS_ON_PAGES, ANONYMOUS),
 }
+# name -> its one binding: the timer functions, scheduled by the host (default: every 15 minutes).
+EXPECTED_TIMERS: dict[str, dict[str, object]] = {
+    "housekeeping": {
+        "type": "timerTrigger",
+        "direction": "IN",
+        "name": "timer",
+        "schedule": "0 */15 * * * *",
+        "runOnStartup": False,
+        "useMonitor": True,
+    },
+}
 
 
 def _worker_index() -> list[IndexedFunction]:
@@ -66,12 +77,33 @@ def _worker_index() -> list[IndexedFunction]:
 
 
 def test_the_worker_indexes_exactly_the_expected_functions() -> None:
-    indexed = {f.name: (f.route, tuple(sorted(f.methods)), f.auth_level.name) for f in _worker_index()}
+    functions = _worker_index()
+    indexed = {f.name: (f.route, tuple(sorted(f.methods)), f.auth_level.name) for f in functions if f.trigger}
     assert indexed == EXPECTED
+    assert {f.name: list(f.bindings) for f in functions if not f.trigger} == {
+        name: [binding] for name, binding in EXPECTED_TIMERS.items()
+    }
 
 
-def test_every_function_has_one_http_trigger_named_req_and_an_http_return() -> None:
+def test_the_timer_schedule_names_its_app_setting_only_when_that_setting_is_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The host refuses a %NAME% that resolves to nothing, so without the setting the default
+    is written into the binding; with it, the host resolves the setting itself."""
+    import functions.housekeeping as housekeeping
+
+    monkeypatch.setenv("TODO_HOUSEKEEPING_SCHEDULE", "0 0 * * * *")
+    assert housekeeping.schedule_expression() == "%TODO_HOUSEKEEPING_SCHEDULE%"
+    monkeypatch.setenv("TODO_HOUSEKEEPING_SCHEDULE", " ")
+    assert housekeeping.schedule_expression() == "0 */15 * * * *"
+    monkeypatch.delenv("TODO_HOUSEKEEPING_SCHEDULE")
+    assert housekeeping.schedule_expression() == "0 */15 * * * *"
+
+
+def test_every_http_function_has_one_http_trigger_named_req_and_an_http_return() -> None:
     for function in _worker_index():
+        if function.trigger is None:
+            continue
         kinds = sorted((b["type"], b["direction"], b["name"]) for b in function.bindings)
         assert kinds == [("http", "OUT", "$return"), ("httpTrigger", "IN", "req")], function.name
 
