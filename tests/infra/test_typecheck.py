@@ -119,6 +119,12 @@ TYPE_DEFECTS = {
 }
 
 SYMBOL_DEFECTS = {
+    "parameter never used (the linter's no-unused-params, an error in bicepconfig.json)": (
+        "main.bicep",
+        "param location string = resourceGroup().location\n",
+        "param location string = resourceGroup().location\nparam leftover string = 'x'\n",
+        ["main.bicep:", "param 'leftover' is never used"],
+    ),
     "undefined parameter": (
         "modules/functionapp.bicep",
         "  location: location\n",

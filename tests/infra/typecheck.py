@@ -312,6 +312,7 @@ class Checker:
         self.types = types
         self.problems: list[Problem] = []
         self.templates: dict[Path, Template] = {}
+        self.used: set[tuple[Path, str]] = set()
 
     # -- bookkeeping -----------------------------------------------------------------------
 
@@ -363,6 +364,13 @@ class Checker:
             elif declaration.kind == "module":
                 self.walk(template, element.children[3], scope, f"module '{declaration.name}'")
                 self.check_module(template, declaration)
+        # The linter rules no-unused-params/-vars/-existing-resources (errors in bicepconfig.json).
+        for declaration in template.symbols.values():
+            unused = (template.path, declaration.name) not in self.used
+            if unused and (declaration.kind in {"param", "var"} or (
+                    declaration.kind == "resource" and declaration.detail["existing"])):
+                kind = "existing resource" if declaration.kind == "resource" else declaration.kind
+                self.report(template, declaration.line, declaration.name, f"{kind} '{declaration.name}' is never used")
 
     def walk(self, template: Template, node: Tree[Token] | Token | None, scope: set[str], where: str) -> None:
         """Undefined symbols, property reads and interpolated expressions, recursively."""
@@ -429,6 +437,7 @@ class Checker:
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             self.report(template, line, where, f"undefined symbol '{name}'{hint}")
             return
+        self.used.add((template.path, name))
         declaration = template.symbols.get(name)
         if declaration is None or not segments:
             return
