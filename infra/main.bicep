@@ -175,7 +175,7 @@ module functionApp 'modules/functionapp.bicep' = {
     dataStorageName: dataStorage.outputs.name
     deploymentContainerName: deploymentContainerName
     keyVaultName: vault.outputs.name
-    cursorKeySecretName: vault.outputs.cursorKeySecretName
+    cursorKeyName: vault.outputs.cursorKeyName
     appInsightsName: monitoring.outputs.appInsightsName
     appInsightsConnectionString: monitoring.outputs.connectionString
     tableName: tableName

@@ -11,7 +11,7 @@ param hostStorageName string
 param dataStorageName string
 param deploymentContainerName string
 param keyVaultName string
-param cursorKeySecretName string
+param cursorKeyName string
 param appInsightsName string
 param appInsightsConnectionString string
 param tableName string
@@ -71,7 +71,7 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
 
 resource cursorSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' existing = {
   parent: vault
-  name: cursorKeySecretName
+  name: cursorKeyName
 }
 
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {

@@ -58,4 +58,4 @@ resource auditLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = 
 
 output id string = vault.id
 output name string = vault.name
-output cursorKeySecretName string = cursorSecret.name
+output cursorKeyName string = cursorSecret.name

@@ -165,6 +165,14 @@ def test_no_secret_in_plain_text_or_in_outputs() -> None:
             assert marker not in text, f"{marker} in {path.name}"
     for name in parsed("main.bicep")["outputs"]:
         assert not re.search(r"_key$|secret|password|connection|token", name, re.IGNORECASE), name
+    # The linter's secret-name heuristics (outputs-should-not-contain-secrets, secure-secrets-in-params).
+    for path in BICEP_FILES:
+        tree = parsed(str(path.relative_to(INFRA)))
+        for name in tree.get("outputs", {}):
+            assert not re.search(r"secret|password|pwd", name, re.IGNORECASE), f"{path.name}: output {name}"
+        for name, parameter in tree.get("parameters", {}).items():
+            if re.search(r"secret|password|pwd|accountkey|acctkey", name, re.IGNORECASE):
+                assert any(d["type"] == "secure" for d in parameter["decorators"]), f"{path.name}: param {name}"
     vault_secret = config("modules/keyvault.bicep", "cursorSecret")
     assert vault_secret["properties"]["value"] == "cursorKey"
     cursor_param = parsed("main.bicep")["parameters"]["cursorKey"]
