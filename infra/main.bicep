@@ -185,7 +185,7 @@ module functionApp 'modules/functionapp.bicep' = {
     apiAppClientId: apiAppClientId
     gatewayClientId: gatewayIdentity.properties.clientId
     gatewayPrincipalId: gatewayIdentity.properties.principalId
-    webAuthMode: authMode == 'jwt' ? 'entra' : 'subscription'
+    webAuthMode: authMode == 'subscription' ? 'subscription' : (empty(webClientId) ? 'none' : 'entra')
     webClientId: webClientId
     webApiScope: '${audience}/${apiScopeName}'
   }

@@ -30,9 +30,11 @@ param apiAppClientId string
 @description('Client id (appid claim) and object id (oid claim) of the gateway managed identity: the only caller admitted.')
 param gatewayClientId string
 param gatewayPrincipalId string
+@description('How the web page authenticates: entra (sign-in), subscription (asks for a key), none (jwt mode without a SPA registration).')
 @allowed([
   'entra'
   'subscription'
+  'none'
 ])
 param webAuthMode string
 param webClientId string
@@ -242,6 +244,7 @@ resource appSettings 'Microsoft.Web/sites/config@2023-12-01' = {
     TODO_OWNER_HEADER_REQUIRED: 'true'
     PUBLIC_BASE_URL: publicBaseUrl
     TODO_CURSOR_KEY: '@Microsoft.KeyVault(SecretUri=${cursorSecret.properties.secretUriWithVersion})'
+    TODO_TRUSTED_CALLER_ID: gatewayPrincipalId
     TODO_WEB_AUTH_MODE: webAuthMode
     TODO_WEB_CLIENT_ID: webClientId
     TODO_WEB_TENANT_ID: tenantId

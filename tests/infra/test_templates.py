@@ -119,13 +119,19 @@ def test_web_page_settings_follow_the_gateway_auth_mode() -> None:
     settings = app_settings()
     assert {"TODO_WEB_AUTH_MODE", "TODO_WEB_CLIENT_ID", "TODO_WEB_TENANT_ID", "TODO_WEB_API_SCOPE"} <= set(settings)
     module = parsed("main.bicep")["modules"]["functionApp"]["config"]["params"]
-    mode = module["webAuthMode"]["operator"]
-    assert mode["type"] in {"conditional", "equals"}
-    assert "entra" in str(mode) and "subscription" in str(mode) and "jwt" in str(mode)
+    # subscription mode: the page asks for a key; jwt mode: sign-in, or none without a SPA
+    # registration (the app treats entra without a client id as a configuration fault).
+    mode = json.dumps(module["webAuthMode"])
+    for word in ('"authMode"', '"subscription"', '"webClientId"', '"none"', '"entra"'):
+        assert word in mode, word
     allowed = next(d for d in parsed("modules/functionapp.bicep")["parameters"]["webAuthMode"]["decorators"]
                    if d["type"] == "allowed")["argument"]
-    assert allowed == ["entra", "subscription"]
+    app_modes = re.search(r"WEB_AUTH_MODES = \(([^)]*)\)", (INFRA.parent / "shared" / "config.py").read_text())
+    assert app_modes is not None
+    assert set(allowed) == {m.strip().strip('"') for m in app_modes.group(1).split(",") if m.strip()}
     assert module["webApiScope"] == "${audience}/${apiScopeName}"
+    # The app checks App Service's caller headers against the gateway identity too.
+    assert settings["TODO_TRUSTED_CALLER_ID"] == "gatewayPrincipalId"
 
 
 def test_role_assignments_are_the_least_that_work() -> None:
