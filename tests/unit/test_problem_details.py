@@ -355,3 +355,58 @@ def test_guard_is_registered_for_every_method_the_route_does_not_serve() -> None
     assert trigger.auth_level == func.AuthLevel.ANONYMOUS
     response = run(function.get_user_function()(request("PUT")))
     assert response.status_code == 405 and response.headers["Allow"] == "GET, HEAD, POST, OPTIONS"
+
+
+# Exact values the timing and naming rules produce ----------------------------------------------
+
+
+def test_durations_are_milliseconds_of_the_monotonic_clock(
+    configure: Callable[..., None], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    configure(server_timing=True)
+    # Readings: request start, storage call sent, storage call answered, request end.
+    readings = iter([100.0, 100.1, 100.35, 100.5123456])
+    monkeypatch.setattr(time, "perf_counter", lambda: next(readings))
+
+    async def one_storage_call(call: ApiCall) -> func.HttpResponse:
+        sent = SimpleNamespace(context={})
+        storage._count_request(sent)
+        storage._time_response(sent)
+        return await ok(call)
+
+    with caplog.at_level(logging.INFO, logger="todo.api"):
+        response = serve(one_storage_call)
+    assert response.headers["Server-Timing"] == 'app;dur=512.3;desc="function", storage;desc="1 calls";dur=250.0'
+    (line,) = [json.loads(r.getMessage()) for r in caplog.records if r.name == "todo.api"]
+    assert line["durationMs"] == 512.35
+
+
+def test_handler_sees_the_request_id_of_its_response(configure: Callable[..., None]) -> None:
+    seen: list[str] = []
+
+    async def records(call: ApiCall) -> func.HttpResponse:
+        seen.append(call.request_id)
+        return await ok(call)
+
+    response = serve(records, request(headers={"X-Request-Id": "r-7"}))
+    assert seen == ["r-7"] == [response.headers["X-Request-Id"]]
+
+
+def test_handler_without_a_name_is_registered_as_handler() -> None:
+    class Callable_:
+        async def __call__(self, call: ApiCall) -> func.HttpResponse:
+            return await ok(call)
+
+    assert api_handler(Callable_()).__name__ == "handler"
+
+
+def test_problem_exception_message_is_its_detail() -> None:
+    assert str(HttpProblem(400, "kind", "the detail")) == "the detail"
+
+
+def test_guard_name_drops_separators_at_both_ends_of_the_route() -> None:
+    blueprint = func.Blueprint()  # type: ignore[no-untyped-call]
+    guard_other_methods(blueprint, "/lists/{listId}", ["GET"], func.AuthLevel.ANONYMOUS)
+    app = func.FunctionApp()
+    app.register_functions(blueprint)
+    assert [f.get_function_name() for f in app.get_functions()] == ["lists_listid_other_methods"]

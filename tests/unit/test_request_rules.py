@@ -9,7 +9,9 @@ import json
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import azure.functions as func
 import pytest
+from pydantic import BaseModel, model_validator
 
 from shared.conditional import strong_etag
 from shared.http import JSON, MERGE_PATCH_JSON, ApiCall, HttpProblem
@@ -67,6 +69,11 @@ def test_missing_owner_is_401_with_a_challenge_when_the_gateway_must_identify_ca
     assert (problem.status, problem.kind) == (401, "unauthenticated")
     assert problem.detail == "the gateway did not identify the caller (X-Todo-Owner)"
     assert problem.headers == {"WWW-Authenticate": 'Bearer realm="todo-api"'}
+
+
+def test_requests_read_the_owner_unless_declared_public() -> None:
+    owned = ApiCall(request(headers={"X-Todo-Owner": "alice"}), call().settings, "r")
+    assert owned.owner == "alice"
 
 
 def test_public_requests_neither_read_nor_require_an_owner() -> None:
@@ -148,6 +155,8 @@ def test_idempotency_key_fingerprints_method_path_and_body() -> None:
     assert key.fingerprint == hashlib.sha256(b"POST /api/lists\n" + body).hexdigest()
     other_body = call(request("POST", "/lists", headers={"Idempotency-Key": "k-1"}, body=b"{}")).idempotency()
     assert other_body is not None and other_body.fingerprint != key.fingerprint
+    empty = call(request("POST", "/lists", headers={"Idempotency-Key": "k-1"})).idempotency()
+    assert empty is not None and empty.fingerprint == hashlib.sha256(b"POST /api/lists\n").hexdigest()
 
 
 @pytest.mark.parametrize("key", ["", "a b", "k" * 256, "é", "a\t"])
@@ -234,6 +243,25 @@ def test_body_problems_tell_malformed_json_from_wrong_shapes_and_name_every_fiel
     }
 
 
+class Nested(BaseModel):
+    tags: list[int]
+
+    @model_validator(mode="after")
+    def whole_body_rule(self) -> Nested:
+        if self.tags == [0]:
+            raise ValueError("zero alone is not allowed")
+        return self
+
+
+def test_field_paths_are_json_pointers_and_whole_body_errors_are_named_body() -> None:
+    nested = refusal(body_call(b'{"tags": [1, "x"]}').json_body, Nested)
+    assert nested.detail == "invalid or unknown fields: /tags/1"
+    assert [e["field"] for e in nested.extensions["errors"]] == ["/tags/1"]
+    whole = refusal(body_call(b'{"tags": [0]}').json_body, Nested)
+    assert whole.detail == "invalid or unknown fields: (body)"
+    assert whole.extensions == {"errors": [{"field": "", "message": "Value error, zero alone is not allowed"}]}
+
+
 def test_at_most_50_field_errors_are_listed() -> None:
     body = json.dumps({"name": "a", **{f"x{n:02}": n for n in range(60)}}).encode()
     problem = refusal(call(request("POST", headers={"Content-Type": JSON, "Content-Length": "9"}, body=body),
@@ -289,6 +317,12 @@ def test_base_url_follows_only_well_formed_forwarded_headers(headers: dict[str, 
     assert call(request(headers=headers)).base_url() == base
 
 
+def test_forwarded_proto_may_downgrade_to_http() -> None:
+    behind_tls = func.HttpRequest("GET", "https://app.example.net/api/lists", headers={"X-Forwarded-Proto": "http"},
+                                  body=b"")  # fmt: skip
+    assert call(behind_tls).base_url() == "http://app.example.net/api"
+
+
 def test_configured_public_base_url_wins() -> None:
     forwarded = request(headers={"X-Forwarded-Host": "gw.example.net"})
     assert call(forwarded, public_base_url="https://api.example.com/todo").base_url() == "https://api.example.com/todo"
@@ -326,7 +360,7 @@ def test_writes_return_their_representation_whatever_the_read_validators_say() -
 
 def test_collection_links_the_next_page_with_a_scoped_cursor() -> None:
     alice = call(request(headers={"X-Todo-Owner": "alice"}))
-    ids = [ID, "f" * 32]
+    ids = [ID, "e" * 32, "f" * 32]
     page = alice.collection(Page([Named(i) for i in ids], True), "lists", "/lists", alice.page_request("lists"))
     assert page.status_code == 200 and json.loads(page.get_body()) == [{"id": i} for i in ids]
     assert page.headers["Cache-Control"] == "private, no-cache" and page.headers["Vary"] == "X-Todo-Owner"
