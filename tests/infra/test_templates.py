@@ -278,7 +278,7 @@ def test_owner_header_is_removed_then_set_from_the_verified_identity(auth: str) 
     override = steps.index(("set-header", "X-Todo-Owner", "override"))
     ip_limit, owner_limit = (i for i, tag in enumerate(tags) if tag == "rate-limit-by-key")
     generation = steps.index(("set-header", "X-Todo-Generation", "override"))
-    authenticate = tags.index("validate-azure-ad-token") if auth == "jwt" else tags.index("choose")
+    authenticate = tags.index("validate-jwt") if auth == "jwt" else tags.index("choose")
     # The IP limit runs before any token is checked; the owner limit once the owner is known.
     assert delete < ip_limit < authenticate < override < generation < owner_limit
     assert tags.index("authentication-managed-identity") > owner_limit
@@ -295,16 +295,26 @@ def test_rate_limits_count_by_client_ip_before_authentication_and_by_owner_after
     assert owner_limit.get("calls") == "10"
 
 
-def test_jwt_callers_need_a_token_for_this_api_with_its_scope() -> None:
+def test_jwt_callers_need_a_user_token_for_this_api_with_its_scope() -> None:
+    # validate-jwt rather than validate-azure-ad-token: the latter requires a fixed list of
+    # client application ids, and any client the user consented to may call this API.
     root = _xml(_compose_api_policy("jwt"))
-    check = root.find("inbound/validate-azure-ad-token")
-    assert check is not None and check.get("tenant-id") == "t" and check.get("failed-validation-httpcode") == "401"
-    assert {a.text for a in check.findall("audiences/audience")} == {"api://x", "x"}  # both audience forms
-    assert [a.text for a in check.findall("backend-application-ids/application-id")] == ["x"]
+    check = root.find("inbound/validate-jwt")
+    assert check is not None and check.get("failed-validation-httpcode") == "401"
+    assert check.get("require-scheme") == "Bearer"
+    config = check.find("openid-config")
+    assert config is not None and config.get("url") == (
+        "https://login.microsoftonline.com/t/v2.0/.well-known/openid-configuration"
+    )
+    assert {a.text for a in check.findall("audiences/audience")} == {"api://x", "x"}  # v1 and v2 token forms
+    assert {i.text for i in check.findall("issuers/issuer")} == {
+        "https://login.microsoftonline.com/t/v2.0", "https://sts.windows.net/t/"
+    }
+    # Without a required scp, any token of the tenant for this audience would pass, app-only
+    # tokens included.
     claims = {c.get("name"): c for c in check.findall("required-claims/claim")}
     assert [v.text for v in claims["scp"].findall("value")] == ["Todo.ReadWrite"]
-    assert claims["scp"].get("separator") == " " and "oid" in claims
-    assert root.find("inbound/validate-jwt") is None
+    assert claims["scp"].get("separator") == " " and claims["scp"].get("match") == "any" and "oid" in claims
 
 
 def test_subscription_mode_answers_401_without_a_subscription() -> None:
@@ -384,7 +394,7 @@ def test_public_operations_need_no_token_or_key_but_keep_the_owner_header_out() 
     tags = [tag for tag, _, _ in steps]
     assert "base" not in tags  # the API-level authentication does not apply
     assert steps[0] == ("set-header", "X-Todo-Owner", "delete")
-    assert "validate-azure-ad-token" not in tags and "choose" not in tags
+    assert "validate-jwt" not in tags and "choose" not in tags
     assert tags.index("rate-limit-by-key") < tags.index("authentication-managed-identity") < tags.index(
         "set-backend-service")
     for section in ("backend", "outbound", "on-error"):
