@@ -523,11 +523,15 @@ VARIANTS = (
     ),
     Variant(
         "configured as in Azure",
-        (*IN_AZURE, ("TODO_OWNER_HEADER_REQUIRED", "true")),
+        (*IN_AZURE, ("TODO_OWNER_HEADER_REQUIRED", "true"), ("TODO_TRUSTED_CALLER_ID", GATEWAY_ID)),
         (
             Case("the gateway's request", 200, "GET", "/lists", headers=AS_THE_GATEWAY),
             Case("no owner from the gateway", 401, "GET", "/lists", headers=AS_THE_GATEWAY, owner=False),
-            Case("the public document needs no owner", 200, "GET", "/openapi.json", owner=False),
+            Case(
+                "a caller that is not the gateway", 403, "GET", "/lists", headers=(("X-MS-CLIENT-PRINCIPAL-ID", "x"),)
+            ),
+            Case("no App Service identity at all", 403, "GET", "/lists"),
+            Case("the public document needs neither", 200, "GET", "/openapi.json", owner=False),
         ),
     ),
     Variant(
