@@ -478,6 +478,10 @@ class Checker:
         if obj is None:
             self.report(template, declaration.line, where, "resource body is not an object literal")
             return
+        for child in obj.children:
+            if isinstance(child, Tree) and child.data == "child_resource":
+                self.report(template, line_of(child), where, "nested resource declarations are not checked here; "
+                            "declare the child at top level with `parent:`")
         if found is None:
             return
         data, body = found
