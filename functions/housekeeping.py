@@ -17,6 +17,7 @@ import azure.functions as func
 
 from shared.config import get_settings
 from shared.housekeeping import get_housekeeping
+from shared.telemetry import configure as configure_telemetry
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]
 logger = logging.getLogger("todo.housekeeping")
@@ -33,6 +34,7 @@ def schedule_expression() -> str:
 async def housekeeping(timer: func.TimerRequest) -> None:
     """Failures propagate: the host records a failed invocation, which the alert counts."""
     started = time.perf_counter()
+    configure_telemetry()  # this may be the process's first invocation: Table spans need their URLs cut
     fault = get_settings().configuration_fault
     if fault:
         raise RuntimeError(f"housekeeping refused: {fault}")

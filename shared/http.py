@@ -45,6 +45,7 @@ from shared.pagination import (
 from shared.repositories import Page
 from shared.service import Expectation, IdempotencyRequest
 from shared.storage import start_round_trip_count
+from shared.telemetry import RequestSpan, request_span
 
 logger = logging.getLogger("todo.api")
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -415,10 +416,9 @@ def api_handler(
 ) -> Callable[[func.HttpRequest], Awaitable[func.HttpResponse]]:
     """Wrap a per-verb handler: parse identity, enforce the deadline, map errors, add headers."""
 
-    async def function(req: func.HttpRequest) -> func.HttpResponse:
+    async def serve(req: func.HttpRequest, request_id: str, span: RequestSpan) -> func.HttpResponse:
         started = time.perf_counter()
         settings = get_settings()
-        request_id = _request_id(req)
         counter = start_round_trip_count()
         try:
             if needs_owner:
@@ -446,6 +446,7 @@ def api_handler(
                 f'app;dur={elapsed_ms:.1f};desc="function", '
                 f'storage;desc="{counter.count} calls";dur={counter.seconds * 1000:.1f}'
             )
+        span.finish(response.status_code)
         logger.info(
             json.dumps(
                 {
@@ -456,10 +457,16 @@ def api_handler(
                     "status": response.status_code,
                     "durationMs": round(elapsed_ms, 2),
                     "storageCalls": counter.count,
+                    **span.ids,
                 }
             )
         )
         return response
+
+    async def function(req: func.HttpRequest) -> func.HttpResponse:
+        request_id = _request_id(req)
+        with request_span(req, function.__name__, request_id) as span:
+            return await serve(req, request_id, span)
 
     function.__name__ = getattr(handler, "__name__", "handler")
     function.__qualname__ = function.__name__
