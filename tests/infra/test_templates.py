@@ -429,6 +429,15 @@ def test_gateway_operations_come_from_the_route_table() -> None:
     assert "routes.json" in str(variables["routes"])
     assert "routes" in str(resource("modules/apim.bicep", "operations"))
     assert "HEAD" in str(resource("modules/apim.bicep", "headOperations"))
+    # Every field the template's loops read exists in every route, with the right type
+    # (loadJsonContent data is not type-checked by the compiler).
+    fields = {"operationId": str, "method": str, "path": str, "parameters": list, "cached": bool, "public": bool}
+    for route in json.loads((INFRA / "routes.json").read_text()):
+        assert set(route) == set(fields), route
+        for name, kind in fields.items():
+            assert isinstance(route[name], kind), (route["operationId"], name)
+    text = (INFRA / "modules" / "apim.bicep").read_text()
+    assert set(re.findall(r"\broute\.(\w+)", text)) <= set(fields)
 
 
 def test_parameter_file_sets_only_declared_parameters() -> None:
