@@ -1,4 +1,4 @@
-"""In-memory repositories with the same behaviour as the Table ones, for fast service tests.
+"""In-memory repositories with the same behaviour as the Table ones (unit tests, benchmarks).
 
 They subclass the real repositories so the service accepts them unchanged; each method keeps
 the storage semantics the service relies on (ETags that change on every write, conditional

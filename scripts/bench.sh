@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Benchmarks (about 8 minutes on 2 cores): starts Azurite and the local host, loads data and
-# writes benchmarks/results/latest.{json,md} and throughput.png. `--quick` for a smoke run.
+# Benchmarks (about 15 minutes on 2 cores): starts Azurite and the local host (our app, then the FastAPI
+# peer with its default client and with ours), loads data and writes benchmarks/results/latest.{json,md}
+# and throughput.png; progress on stderr. `--quick` for a smoke run (about a minute and a half).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

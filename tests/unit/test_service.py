@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from inmemory.repositories import FakeIdempotencyRepository, FakeItemRepository, FakeListRepository, FakeStore
 from shared.errors import IdempotencyKeyReused, NotFound, PreconditionFailed, UnknownItems
 from shared.models import ItemState, TodoItem, TodoItemWrite, TodoListWrite
 from shared.repositories import Stored
 from shared.service import UNCONDITIONAL, Expectation, IdempotencyRequest, TodoService
-from tests.fakes import FakeIdempotencyRepository, FakeItemRepository, FakeListRepository, FakeStore
 
 OWNER = "alice"
 

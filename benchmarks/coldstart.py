@@ -1,0 +1,79 @@
+"""Cold start: the import of each app in a fresh interpreter, and process start to first
+response on the local host (ours against the FastAPI peer's)."""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any
+
+from azure.data.tables import TableClient
+
+from benchmarks.common import OWNER, ROOT, Config
+from benchmarks.data import make_items, make_list
+from benchmarks.hosts import PEER_PROJECT, start_app
+from benchmarks.progress import Progress
+from tests.support import ApiClient, Azurite
+
+IMPORT = "import time; t=time.perf_counter(); import function_app; print((time.perf_counter()-t)*1000)"
+# The peer's function_app is found first on sys.path, as the local host finds it (--project).
+IMPORT_PEER = f"import sys; sys.path.insert(0, {str(PEER_PROJECT)!r}); " + IMPORT
+
+
+def planned_seconds(config: Config) -> float:
+    return 2 * (max(3, config.cold_runs) * 0.6 + config.cold_runs * 1.5) + 2
+
+
+def _import_ms(code: str) -> float:
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    return float(run.stdout)
+
+
+def _import_breakdown() -> list[dict[str, Any]]:
+    trace = subprocess.run([sys.executable, "-X", "importtime", "-c", "import function_app"], cwd=ROOT,
+                           capture_output=True, text=True, check=True).stderr  # fmt: skip
+    rows = []
+    for line in trace.splitlines():
+        parts = line.split("|")
+        if len(parts) == 3 and parts[1].strip().isdigit():
+            rows.append((int(parts[1]) / 1000, parts[2].rstrip()))
+    # heaviest modules by cumulative time (nested ones included), function_app itself excluded
+    top_level = sorted((r for r in rows if r[1].strip() != "function_app"), reverse=True)
+    return [{"module": name.strip(), "cumulative_ms": round(ms, 1)} for ms, name in top_level[:10]]
+
+
+def cold_start(config: Config, azurite: Azurite, progress: Progress) -> dict[str, Any]:
+    table = TableClient.from_connection_string(azurite.connection_string, "todo")
+    list_id = make_list(table)
+    item_path = f"/lists/{list_id}/items/{make_items(table, list_id, 1)[0]}"
+    table.close()
+    result: dict[str, Any] = {}
+    for name, code in (("ours", IMPORT), ("peer", IMPORT_PEER)):
+        with progress.step("cold start", f"{name}: imports and first responses", planned_seconds(config) / 2):
+            imports = [_import_ms(code) for _ in range(max(3, config.cold_runs))]
+            first_response = []
+            for _ in range(config.cold_runs):
+                started = time.perf_counter()
+                host = start_app(name, azurite)
+                try:
+                    response = ApiClient(host.base_url, owner=OWNER).get(item_path)
+                    first_response.append((time.perf_counter() - started) * 1000)
+                    assert response.status == 200, response.body
+                finally:
+                    host.stop()
+        result[name] = {
+            "import_ms_median": round(statistics.median(imports), 1),
+            "process_start_to_first_response_ms_median": round(statistics.median(first_response), 1),
+        }
+    result["ours"]["import_breakdown_ms"] = _import_breakdown()
+    result["ratio_import_ours_to_peer"] = round(
+        result["ours"]["import_ms_median"] / result["peer"]["import_ms_median"], 3
+    )
+    result["ratio_first_response_ours_to_peer"] = round(
+        result["ours"]["process_start_to_first_response_ms_median"]
+        / result["peer"]["process_start_to_first_response_ms_median"],
+        3,
+    )
+    return result

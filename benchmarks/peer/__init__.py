@@ -1,0 +1,1 @@
+"""The peer the benchmark compares us with (never deployed): FastAPI behind AsgiFunctionApp."""
