@@ -1,16 +1,18 @@
 """Summarise a mutmut run of shared/ into artifacts/mutation.md, per module, and fail below 90%.
 
 Why a script of our own: mutmut prints one total, while the target is per module, and a survivor
-only counts as equivalent when scripts/mutation_equivalents.txt names it with a reason. A mutant
-no test reached ("no tests") counts against the module like a survivor: code that runs only at
-import time must be exercised by a test, not excused. An equivalence entry that no longer matches
-a surviving mutant is reported as stale, so the list cannot silently outlive the code.
+only counts as equivalent when scripts/mutation_equivalents.txt names it with a reason. Entries
+name the function and the mutated line, not mutmut's mutant number, which shifts whenever the
+function changes. A mutant no test reached ("no tests") counts against the module like a
+survivor: code that runs only at import time must be exercised by a test, not excused. An
+equivalence entry that no longer matches a surviving mutant is reported as stale, so the list
+cannot silently outlive the code. Diffs come from mutmut's own diff helper (pinned version).
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
+import os
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -45,32 +47,43 @@ class Module:
         return self.killed / relevant if relevant else 1.0
 
 
-def read_equivalents() -> dict[str, str]:
-    reasons: dict[str, str] = {}
+Key = tuple[str, str]  # (function as mutmut names it, the mutated line)
+
+
+def read_equivalents() -> dict[Key, str]:
+    """Lines `function | mutated line | reason`."""
+    reasons: dict[Key, str] = {}
     for line in EQUIVALENTS.read_text().splitlines():
         if line.strip() and not line.startswith("#"):
-            name, _, reason = line.partition(" ")
-            reasons[name] = reason.strip()
+            function, rest = line.split(" | ", 1)
+            changed, reason = rest.rsplit(" | ", 1)
+            reasons[(function.strip(), changed.strip())] = reason.strip()
     return reasons
 
 
-def diff_line(mutant: str) -> str:
-    """The changed source line of a mutant, so the report is readable without running mutmut."""
-    shown = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "mutmut"), "show", mutant], cwd=ROOT, capture_output=True, text=True, check=False
-    ).stdout
-    added = [line[1:].strip() for line in shown.splitlines() if line.startswith("+") and not line.startswith("+++")]
-    return added[0] if added else "(no diff)"
+def changed_line(mutant: str) -> str:
+    """The first line the mutant adds (or, if it only removes, the first removed one)."""
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    module = mutant.split(".")[1]
+    diff = get_diff_for_mutant(mutant, path=Path("shared") / f"{module}.py").splitlines()[2:]
+    added = [line[1:].strip() for line in diff if line.startswith("+")]
+    removed = [line[1:].strip() for line in diff if line.startswith("-")]
+    return added[0] if added else "removed: " + (removed[0] if removed else "?")
 
 
-def collect(reasons: dict[str, str]) -> list[Module]:
+def key(mutant: str) -> Key:
+    return mutant.rpartition("__mutmut_")[0], changed_line(mutant)
+
+
+def collect(reasons: dict[Key, str]) -> list[Module]:
     modules: list[Module] = []
     for meta in sorted((MUTANTS / "shared").glob("*.py.meta")):
         module = Module("shared/" + meta.name.removesuffix(".meta"))
         for mutant, code in json.loads(meta.read_text())["exit_code_by_key"].items():
             if code in KILLED:
                 module.killed += 1
-            elif code in SURVIVED and mutant in reasons:
+            elif code in SURVIVED and key(mutant) in reasons:
                 module.equivalent.append(mutant)
             elif code in SURVIVED:
                 module.survived.append(mutant)
@@ -83,7 +96,7 @@ def collect(reasons: dict[str, str]) -> list[Module]:
     return modules
 
 
-def render(modules: list[Module], reasons: dict[str, str], stale: list[str]) -> str:
+def render(modules: list[Module], reasons: dict[Key, str], stale: list[Key]) -> str:
     lines = [
         "# Mutation testing of shared/",
         "",
@@ -110,22 +123,23 @@ def render(modules: list[Module], reasons: dict[str, str], stale: list[str]) -> 
     )
     lines += ["", "## Survivors and unreached mutants (not equivalent)", ""]
     missed = total.survived + total.unreached
-    lines += [f"- `{name}`: `{diff_line(name)}`" for name in missed] or ["None."]
+    lines += [f"- `{name}`: `{changed_line(name)}`" for name in missed] or ["None."]
     lines += ["", "## Equivalent mutants", "", "Each survives because no behaviour can tell it apart:", ""]
-    lines += [f"- `{name}`: `{diff_line(name)}` — {reasons[name]}" for name in total.equivalent] or ["None."]
+    lines += [f"- `{name}`: `{changed_line(name)}` — {reasons[key(name)]}" for name in total.equivalent] or ["None."]
     if stale:
         lines += ["", "## Stale equivalence entries (the mutant was killed or no longer exists)", ""]
-        lines += [f"- `{name}`" for name in stale]
+        lines += [f"- `{function}`: `{changed}`" for function, changed in stale]
     return "\n".join(lines) + "\n"
 
 
 def main() -> int:
+    os.chdir(ROOT)  # mutmut's helpers read mutants/ relative to the working directory
     reasons = read_equivalents()
     modules = collect(reasons)
     if not modules:
         print("no mutmut results under mutants/: run `make mutation`", file=sys.stderr)
         return 1
-    surviving = {name for m in modules for name in m.equivalent}
+    surviving = {key(name) for m in modules for name in m.equivalent}
     stale = sorted(set(reasons) - surviving)
     REPORT.parent.mkdir(exist_ok=True)
     REPORT.write_text(render(modules, reasons, stale))
