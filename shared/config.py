@@ -137,6 +137,13 @@ def _flag(name: str, default: bool) -> bool:
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
+    """The process's settings, read once."""
+    return read_settings()
+
+
+def read_settings() -> Settings:
+    """Read every setting now. Kept apart from the cache so that each read runs this code (a
+    decorated function would be copied at import, out of reach of tests that vary its logic)."""
     connection_string = os.environ.get(STORAGE_SETTING) or None
     service_uri = os.environ.get(f"{STORAGE_SETTING}__tableServiceUri") or os.environ.get(
         f"{STORAGE_SETTING}__endpoint"
