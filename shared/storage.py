@@ -168,15 +168,26 @@ async def translate_storage_errors() -> AsyncIterator[None]:
     """Turn transport failures, throttling and server errors into StorageUnavailable."""
     try:
         yield
-    except (TimeoutError, ServiceRequestError, ServiceResponseError, OSError) as exc:
-        raise StorageUnavailable(type(exc).__name__) from exc
-    except HttpResponseError as exc:
-        if is_table_missing(exc):
-            _process_table.mark_missing()
-            raise StorageUnavailable("the table is being created again") from exc
-        if exc.status_code is None or exc.status_code >= 500 or exc.status_code in (408, 429):
-            raise StorageUnavailable(f"storage answered {exc.status_code}") from exc
-        raise
+    except (TimeoutError, ServiceRequestError, ServiceResponseError, OSError, HttpResponseError) as exc:
+        fault = storage_fault(exc)
+        if fault is None:
+            raise
+        raise fault from exc
+
+
+def storage_fault(exc: Exception) -> StorageUnavailable | None:
+    """The retryable fault a storage failure stands for, or None for an answer the caller handles
+    (404, 409, 412...). A plain function, not part of the context manager, so that tests run it."""
+    if isinstance(exc, (TimeoutError, ServiceRequestError, ServiceResponseError, OSError)):
+        return StorageUnavailable(type(exc).__name__)
+    if not isinstance(exc, HttpResponseError):
+        return None
+    if is_table_missing(exc):
+        _process_table.mark_missing()
+        return StorageUnavailable("the table is being created again")
+    if exc.status_code is None or exc.status_code >= 500 or exc.status_code in (408, 429):
+        return StorageUnavailable(f"storage answered {exc.status_code}")
+    return None
 
 
 def is_table_missing(exc: HttpResponseError) -> bool:
