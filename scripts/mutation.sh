@@ -23,8 +23,17 @@ git ls-files -z --cached --others --exclude-standard -- . ':!shared' ':!mutants'
 # The integration tests start Azurite from node_modules, relative to the copied project.
 ln -sfn ../node_modules mutants/node_modules
 
+# Every mutant's test run is a new pytest session: share one Azurite between them (tests isolate
+# themselves by owner or by table) instead of starting one per mutant.
+port=$(.venv/bin/python -c 'from tests.support import free_port; print(free_port())')
+node_modules/.bin/azurite-table --inMemoryPersistence --tableHost 127.0.0.1 --tablePort "$port" \
+  --skipApiVersionCheck --loose --disableTelemetry --silent &
+azurite=$!
+trap 'kill "$azurite" 2>/dev/null || true' EXIT
+.venv/bin/python -c "from tests.support import wait_for_port; wait_for_port($port)"
+
 set +e
-.venv/bin/mutmut run --max-children "${MUTATION_CHILDREN:-2}" > mutants/run.log 2>&1
+TEST_AZURITE_PORT=$port .venv/bin/mutmut run --max-children "${MUTATION_CHILDREN:-2}" > mutants/run.log 2>&1
 status=$?
 set -e
 tail -n 3 mutants/run.log | tr '\r' '\n' | tail -n 3

@@ -6,6 +6,7 @@ storage without seeing each other's data.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -15,6 +16,10 @@ from tests.support import ApiClient, Azurite, LocalHost, host_env
 
 @pytest.fixture(scope="session")
 def azurite() -> Iterator[Azurite]:
+    running = os.environ.get("TEST_AZURITE_PORT")  # make mutation: one Azurite for its many pytest runs
+    if running:
+        yield Azurite(port=int(running))
+        return
     server = Azurite().start()
     yield server
     server.stop()
