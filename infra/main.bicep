@@ -87,6 +87,34 @@ param rateLimitPeriodSeconds int = 60
 @description('HMAC key for paging cursors, stored in Key Vault. A new one per deployment by default: outstanding next-page links then answer 400 and clients restart paging.')
 param cursorKey string = newGuid() // checkov:skip=CKV_AZURE_131: newGuid() is generated per deployment, not a hard-coded value.
 
+@description('NCRONTAB schedule (six fields, seconds first, UTC) of the housekeeping function.')
+param housekeepingSchedule string = '0 */15 * * * *'
+
+@description('Email addresses the alerts notify (the action group\'s receivers); empty: alerts show in the portal only.')
+param alertEmails array = []
+@minValue(1)
+@maxValue(100)
+@description('Page when more than this percentage of API requests answer 5xx over 5 minutes.')
+param alertServerErrorPercent int = 5
+@minValue(1)
+@description('The 5xx rate alert ignores 5-minute windows with fewer API requests than this.')
+param alertMinRequests int = 20
+@minValue(1)
+@description('Alert when the p95 API latency stays above this many milliseconds in two evaluations in a row (15-minute windows).')
+param alertLatencyP95Ms int = 1000
+@minValue(1)
+@description('Alert when the gateway answers 429 more than this many times in 5 minutes.')
+param alertGateway429Count int = 100
+@minValue(1)
+@description('Alert when the gateway answers 401 more than this many times in 5 minutes.')
+param alertGateway401Count int = 200
+@minValue(1)
+@description('Alert when more than this many Table transactions are throttled in 5 minutes.')
+param alertStorageThrottleCount int = 10
+@minValue(0)
+@description('Alert when the housekeeping function fails more than this many times in an hour.')
+param alertHousekeepingFailures int = 1
+
 var env = toLower(environmentName)
 var token = toLower(uniqueString(subscription().id, resourceGroup().id, env))
 var tags = {
@@ -188,6 +216,7 @@ module functionApp 'modules/functionapp.bicep' = {
     webAuthMode: authMode == 'subscription' ? 'subscription' : (empty(webClientId) ? 'none' : 'entra')
     webClientId: webClientId
     webApiScope: '${audience}/${apiScopeName}'
+    housekeepingSchedule: housekeepingSchedule
   }
 }
 
@@ -219,6 +248,27 @@ module apim 'modules/apim.bicep' = {
     appInsightsName: monitoring.outputs.appInsightsName
     appInsightsConnectionString: monitoring.outputs.connectionString
     workspaceId: monitoring.outputs.workspaceId
+  }
+}
+
+// Alerts (to an action group of alertEmails) and the operations workbook.
+module operations 'modules/operations.bicep' = {
+  name: 'operations'
+  params: {
+    location: location
+    tags: tags
+    namePrefix: 'todo-${env}'
+    workspaceId: monitoring.outputs.workspaceId
+    apimName: apim.outputs.name
+    dataStorageName: dataStorage.outputs.name
+    alertEmails: alertEmails
+    serverErrorPercent: alertServerErrorPercent
+    minRequestsForErrorRate: alertMinRequests
+    latencyP95Ms: alertLatencyP95Ms
+    gateway429Count: alertGateway429Count
+    gateway401Count: alertGateway401Count
+    storageThrottleCount: alertStorageThrottleCount
+    housekeepingFailureCount: alertHousekeepingFailures
   }
 }
 

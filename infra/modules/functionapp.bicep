@@ -38,6 +38,8 @@ param gatewayPrincipalId string
 ])
 param webAuthMode string
 param webClientId string
+@description('NCRONTAB schedule of the housekeeping timer function (the app defaults to every 15 minutes without it).')
+param housekeepingSchedule string
 param webApiScope string
 
 // Built-in role definition ids (tests/infra check them against Microsoft's built-in role list).
@@ -239,6 +241,10 @@ resource appSettings 'Microsoft.Web/sites/config@2023-12-01' = {
     AzureWebJobsStorage__credential: 'managedidentity'
     APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
+    // The worker configures azure-monitor-opentelemetry itself and continues the host's trace
+    // (learn.microsoft.com/azure/azure-functions/opentelemetry-howto); host.json sets telemetryMode.
+    PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY: 'true'
+    TODO_HOUSEKEEPING_SCHEDULE: housekeepingSchedule
     TODO_STORAGE__tableServiceUri: dataStorage.properties.primaryEndpoints.table
     TODO_TABLE_NAME: tableName
     TODO_OWNER_HEADER_REQUIRED: 'true'

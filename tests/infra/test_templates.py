@@ -108,7 +108,8 @@ def test_connections_are_identity_based_and_match_the_settings_the_app_reads() -
         "@Microsoft.KeyVault(SecretUri=${cursorSecret.properties.secretUriWithVersion})"
     )
     assert "appSettings" not in config("modules/functionapp.bicep", "app")["properties"]["siteConfig"]
-    app_code = "\n".join(p.read_text() for p in (INFRA.parent / "shared").glob("*.py"))
+    sources = [p for folder in ("shared", "functions") for p in (INFRA.parent / folder).glob("*.py")]
+    app_code = "\n".join(p.read_text() for p in sources)
     for name in settings:
         if name.startswith("TODO_") or name == "PUBLIC_BASE_URL":
             assert f'"{name.split("__")[0]}' in app_code, f"the template sets {name}, which the app never reads"
