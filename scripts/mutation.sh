@@ -27,7 +27,7 @@ ln -sfn ../node_modules mutants/node_modules
 # themselves by owner or by table) instead of starting one per mutant.
 port=$(.venv/bin/python -c 'from tests.support import free_port; print(free_port())')
 node_modules/.bin/azurite-table --inMemoryPersistence --tableHost 127.0.0.1 --tablePort "$port" \
-  --skipApiVersionCheck --loose --disableTelemetry --silent &
+  --skipApiVersionCheck --loose --disableTelemetry --silent > /dev/null 2>&1 &
 azurite=$!
 trap 'kill "$azurite" 2>/dev/null || true' EXIT
 .venv/bin/python -c "from tests.support import wait_for_port; wait_for_port($port)"

@@ -1,0 +1,109 @@
+"""Telemetry rules checked in the test's own process (shared/telemetry.py): storage URLs on the
+Azure SDK's spans are cut before the owner's keys, spans name the service and are batched unless
+asked otherwise, and each exporter setting connects its exporter once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from azure.core.settings import settings as azure_settings
+from opentelemetry import trace
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from shared import telemetry
+
+ENTITY_URL = "https://acct.table.core.windows.net/todo(PartitionKey='owner-1',RowKey='L%7Cabc')?$select=Name"
+
+
+@pytest.fixture
+def sdk_spans() -> Iterator[Any]:
+    """The Azure SDK's span class as telemetry installs it (restored afterwards)."""
+    before = azure_settings.tracing_implementation()
+    telemetry._trace_azure_sdk()
+    yield azure_settings.tracing_implementation()
+    azure_settings.tracing_implementation = before
+
+
+def _recorded(span_class: Any, key: str, value: str | int) -> dict[str, Any]:
+    memory = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    sdk_span = provider.get_tracer("test").start_span("table call")
+    span_class(span=sdk_span).add_attribute(key, value)
+    sdk_span.end()
+    (finished,) = memory.get_finished_spans()
+    return dict(finished.attributes or {})
+
+
+@pytest.mark.parametrize("key", ["url.full", "http.url"])
+def test_storage_urls_on_sdk_spans_lose_entity_keys_and_query(sdk_spans: Any, key: str) -> None:
+    recorded = _recorded(sdk_spans, key, ENTITY_URL)
+    assert list(recorded.values()) == ["https://acct.table.core.windows.net/todo"]
+    assert "owner-1" not in str(recorded)
+
+
+def test_other_span_attributes_are_left_alone(sdk_spans: Any) -> None:
+    assert _recorded(sdk_spans, "db.statement", ENTITY_URL) == {"db.statement": ENTITY_URL}
+    assert _recorded(sdk_spans, "url.full", 5) == {"url.full": 5}
+
+
+def test_installed_spans_name_the_service_and_are_batched_by_default() -> None:
+    memory = InMemorySpanExporter()
+    telemetry.install(memory)
+    provider = trace.get_tracer_provider()
+    assert isinstance(provider, TracerProvider)
+    assert provider.resource.attributes["service.name"] == "todo-api"
+    processors = provider._active_span_processor._span_processors
+    assert any(isinstance(p, BatchSpanProcessor) and p.span_exporter is memory for p in processors)
+    trace.get_tracer("test").start_span("one").end()
+    assert provider.force_flush()
+    spans: tuple[ReadableSpan, ...] = memory.get_finished_spans()
+    assert [s.name for s in spans] == ["one"]
+    assert spans[0].resource.attributes["service.name"] == "todo-api"
+
+
+def test_install_can_export_each_span_as_it_ends() -> None:
+    memory = InMemorySpanExporter()
+    telemetry.install(memory, batch=False)
+    trace.get_tracer("test").start_span("immediate").end()
+    assert [s.name for s in memory.get_finished_spans()] == ["immediate"]
+
+
+@pytest.fixture
+def unconfigured(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
+    """configure() as on a fresh process, with install() recorded instead of run."""
+    installed: list[tuple[str, bool]] = []
+    monkeypatch.setattr(telemetry, "_configured", False)
+    def install(exporter: Any, batch: bool = True) -> None:
+        installed.append((type(exporter).__name__, batch))
+
+    monkeypatch.setattr(telemetry, "install", install)
+    monkeypatch.setattr(telemetry, "_trace_azure_sdk", lambda: installed.append(("redacting plugin", True)))
+    for name in (telemetry.EXPORTER_SETTING, telemetry.CONNECTION_SETTING):
+        monkeypatch.delenv(name, raising=False)
+    return installed
+
+
+@pytest.mark.parametrize(
+    ("exporter", "expected"),
+    [("console", ("ConsoleSpanExporter", False)), (" OTLP ", ("OTLPSpanExporter", True))],
+)
+def test_exporter_setting_connects_its_exporter_once(
+    unconfigured: list[tuple[str, bool]], monkeypatch: pytest.MonkeyPatch, exporter: str, expected: tuple[str, bool]
+) -> None:
+    monkeypatch.setenv(telemetry.EXPORTER_SETTING, exporter)
+    telemetry.configure()
+    telemetry.configure()
+    assert unconfigured == [expected, ("redacting plugin", True)]
+
+
+def test_nothing_is_connected_without_a_setting(unconfigured: list[tuple[str, bool]]) -> None:
+    telemetry.configure()
+    assert unconfigured == [] and telemetry._configured is False
+    assert not telemetry.wanted({}) and not telemetry.wanted({telemetry.CONNECTION_SETTING: " "})
+    assert telemetry.wanted({telemetry.CONNECTION_SETTING: "InstrumentationKey=x"})
+    assert telemetry.wanted({telemetry.EXPORTER_SETTING: "console"})
