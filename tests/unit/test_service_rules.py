@@ -227,6 +227,8 @@ async def test_item_pages_check_the_list_and_pass_state_cursor_limit_and_skip(se
     assert [v.id for v in page.values] == [done[2]] and page.has_more
     everything = await service.list_items(OWNER, todo_list.id, None, None, 10, 0)
     assert len(everything.values) == 5 and not everything.has_more
+    only_done = await service.list_items(OWNER, todo_list.id, ItemState.DONE, None, 10, 0)
+    assert [v.id for v in only_done.values] == done
 
 
 async def test_created_item_keeps_every_field_sent(service: TodoService) -> None:
