@@ -104,6 +104,21 @@ def test_main_passes_every_threshold_to_the_module() -> None:
         assert given[parameter] == main_parameter
 
 
+# Microsoft.Insights/workbooks@2023-06-01 as bicep-types-az defines it (generated/applicationinsights/
+# microsoft.insights/2023-06-01/types.md): the properties a template may set, and the required ones.
+WORKBOOK_PROPERTIES = {"category", "description", "displayName", "serializedData", "sourceId", "storageUri", "tags",
+                       "version"}  # fmt: skip
+WORKBOOK_REQUIRED = {"category", "displayName", "serializedData"}
+
+
+def test_the_workbook_sets_only_properties_its_type_defines() -> None:
+    workbook = resources()["workbook"]
+    assert workbook["type"] == "Microsoft.Insights/workbooks" and workbook["api_version"] == "2023-06-01"
+    config = properties("workbook")
+    assert WORKBOOK_REQUIRED <= set(config) <= WORKBOOK_PROPERTIES
+    assert workbook["config"]["kind"] == "shared"
+
+
 def test_the_workbook_shows_rate_latency_errors_storage_and_cache() -> None:
     config = properties("workbook")
     loaded = config["serializedData"]["function"]
