@@ -41,21 +41,21 @@ class Operation:
     media_type: str = "application/json"
 
 
-def _link(operation_id: str, **parameters: str) -> dict[str, Any]:
-    return {"operationId": operation_id, "parameters": parameters}
-
-
+# OpenAPI Link Objects from a created resource to what can be done with it. Plain data, pinned by
+# tests/unit/test_openapi_contract.py (built at import, so no helper call here that tests could vary).
+_LIST_ID = {"listId": "$response.body#/id"}
+_ITEM_IDS = {"listId": "$response.body#/listId", "itemId": "$response.body#/id"}
 LIST_LINKS = {
-    "GetList": _link("getList", listId="$response.body#/id"),
-    "UpdateList": _link("updateList", listId="$response.body#/id"),
-    "DeleteList": _link("deleteList", listId="$response.body#/id"),
-    "CreateItem": _link("createItem", listId="$response.body#/id"),
-    "ListItems": _link("listItems", listId="$response.body#/id"),
+    "GetList": {"operationId": "getList", "parameters": _LIST_ID},
+    "UpdateList": {"operationId": "updateList", "parameters": _LIST_ID},
+    "DeleteList": {"operationId": "deleteList", "parameters": _LIST_ID},
+    "CreateItem": {"operationId": "createItem", "parameters": _LIST_ID},
+    "ListItems": {"operationId": "listItems", "parameters": _LIST_ID},
 }
 ITEM_LINKS = {
-    "GetItem": _link("getItem", listId="$response.body#/listId", itemId="$response.body#/id"),
-    "UpdateItem": _link("updateItem", listId="$response.body#/listId", itemId="$response.body#/id"),
-    "DeleteItem": _link("deleteItem", listId="$response.body#/listId", itemId="$response.body#/id"),
+    "GetItem": {"operationId": "getItem", "parameters": _ITEM_IDS},
+    "UpdateItem": {"operationId": "updateItem", "parameters": _ITEM_IDS},
+    "DeleteItem": {"operationId": "deleteItem", "parameters": _ITEM_IDS},
 }
 READ_ERRORS = (400, 404, 412, 503)
 WRITE_ERRORS = (400, 404, 411, 412, 413, 415, 422, 503)
