@@ -44,11 +44,9 @@ async def test_a_table_storage_lost_is_created_again_after_it_was_marked_missing
 async def test_a_forgotten_client_is_built_again(own_table: str) -> None:
     table = storage._ProcessTable()
     first = await table.get()
-    old_service = table._service
     table.forget()
     second = await table.get()
-    assert old_service is not None
-    await old_service.close()
+    await first.close()
     assert second is not first
     await second.create_entity({"PartitionKey": "p", "RowKey": "r2"})
     await table.close()
