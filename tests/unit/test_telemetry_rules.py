@@ -107,3 +107,35 @@ def test_nothing_is_connected_without_a_setting(unconfigured: list[tuple[str, bo
     assert not telemetry.wanted({}) and not telemetry.wanted({telemetry.CONNECTION_SETTING: " "})
     assert telemetry.wanted({telemetry.CONNECTION_SETTING: "InstrumentationKey=x"})
     assert telemetry.wanted({telemetry.EXPORTER_SETTING: "console"})
+
+
+def test_each_wrapped_request_is_one_server_span_with_its_route_name_id_and_status(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import asyncio
+
+    import azure.functions as func
+
+    from shared.http import ApiCall, api_handler
+    from tests.unit.http_requests import request
+
+    memory = InMemorySpanExporter()
+    telemetry.install(memory, batch=False)
+    monkeypatch.setenv(telemetry.EXPORTER_SETTING, "memory")
+    monkeypatch.setattr(telemetry, "_configured", True)
+
+    async def get_item(call: ApiCall) -> func.HttpResponse:
+        return func.HttpResponse(status_code=503)
+
+    wrapped = api_handler(get_item)  # wrapped here, so the wrapping itself runs under test
+    req = request("GET", "/lists/a1/items/b2", headers={"X-Request-Id": "r-span"},
+                  route_params={"listId": "a1", "itemId": "b2"})  # fmt: skip
+    async def serve() -> None:
+        await wrapped(req)
+
+    asyncio.run(serve())
+    (span,) = [s for s in memory.get_finished_spans() if s.attributes and s.attributes.get("faas.trigger") == "http"]
+    attributes = dict(span.attributes or {})
+    assert span.name == "GET /api/lists/{listId}/items/{itemId}"
+    assert attributes["faas.name"] == "get_item" and attributes["todo.request_id"] == "r-span"
+    assert attributes["http.response.status_code"] == 503 and attributes["error.type"] == "503"
