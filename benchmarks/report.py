@@ -48,6 +48,12 @@ def markdown(result: dict[str, Any]) -> str:
               "|---|" + "---|" * len(cpu)]  # fmt: skip
     for probe in next(iter(cpu.values())):
         lines.append(f"| {probe} | " + " | ".join(str(variant[probe]) for variant in cpu.values()) + " |")
+    change = result["client_cpu_change_pct"]
+    lines += ["", "Only the pipeline policies the app needs (ours), against our options on the SDK's default "
+              "pipeline (ours_default_pipeline): "
+              + ", ".join(f"{probe} {pct:+g}%" for probe, pct in change.items())
+              + "; the bar to keep it, -10% on get_entity (every request makes one), is "
+              + ("met." if change["get_entity"] <= -10 else "not met.")]  # fmt: skip
     ip = result["in_process"]
     lines += ["", "| in-process CPU ms per request (no HTTP) | ours | peer | ours / peer |", "|---|---|---|---|"]
     for key, ratio in ip["ratio_cpu_ours_to_peer"].items():

@@ -14,14 +14,17 @@ from benchmarks.progress import Progress
 from tests.support import Azurite
 
 __all__ = ["FULL", "QUICK", "RESULTS", "run"]
+CPU_ROUNDS = 5  # rounds of the client CPU probe; the machine is shared, so the minimum is reported
 
 
-def client_variants() -> dict[str, dict[str, Any]]:
+def client_variants(connection_string: str) -> dict[str, dict[str, Any]]:
     """The storage client configurations whose CPU per call is compared: the SDK's defaults (as
-    the peer builds it) and ours (shared.storage)."""
+    the peer builds it), our options on the SDK's default pipeline (before) and ours as
+    shared.storage builds it, with only the pipeline policies the app needs (after)."""
     from shared.storage import CLIENT_OPTIONS
 
-    return {"sdk_defaults": {"use_env_settings": False}, "ours": dict(CLIENT_OPTIONS)}
+    return {"sdk_defaults": {"use_env_settings": False}, "ours_default_pipeline": dict(CLIENT_OPTIONS),
+            "ours": storage.our_client_options(connection_string)}  # fmt: skip
 
 
 def planned_seconds(config: Config) -> float:
@@ -31,7 +34,7 @@ def planned_seconds(config: Config) -> float:
         + scale.planned_seconds(config)
         + inprocess.planned_seconds(config)
         + coldstart.planned_seconds(config)
-        + 2 * 3 * config.cpu_calls * 0.004
+        + CPU_ROUNDS * 3 * 3 * config.cpu_calls * 0.004
     )
 
 
@@ -58,11 +61,15 @@ def run(config: Config, out_dir: Path) -> dict[str, Any]:
                         result["storage_transactions"] = cost.transactions_per_request(host)
         result["storage_direct"] = asyncio.run(storage.storage_benchmarks(config, azurite.connection_string, progress))
         result["client_cpu_ms_per_call"] = {}
-        for name, options in client_variants().items():
-            with progress.step("client CPU", name, 3 * config.cpu_calls * 0.004):
-                result["client_cpu_ms_per_call"][name] = asyncio.run(
-                    storage.client_cpu_per_call(config, azurite.connection_string, options)
-                )
+        variants = client_variants(azurite.connection_string)
+        for round_number in range(CPU_ROUNDS):  # interleaved, so a busy moment hits every variant alike
+            for name, options in variants.items():
+                with progress.step("client CPU", f"{name} round {round_number + 1}", 3 * config.cpu_calls * 0.004):
+                    cpu = asyncio.run(storage.client_cpu_per_call(config, azurite.connection_string, options))
+                for probe, ms in cpu.items():
+                    result["client_cpu_ms_per_call"].setdefault(name, {}).setdefault(probe, []).append(ms)
+        for per_probe in result["client_cpu_ms_per_call"].values():  # the least disturbed round
+            per_probe.update({probe: min(rounds) for probe, rounds in per_probe.items()})
         with progress.step("in-process", "ours and the peer, no HTTP", inprocess.planned_seconds(config)):
             result["in_process"] = asyncio.run(inprocess.in_process(config, azurite.connection_string))
         result["cold_start"] = coldstart.cold_start(config, azurite, progress)
@@ -89,6 +96,10 @@ def derive(result: dict[str, Any]) -> None:
     result["ratio_get_item_to_contract_storage"] = {
         c: round(h["rps"] / max(direct["get_item_with_list"][c]["rps"], 0.001), 3)
         for c, h in http["get_item"].items()
+    }
+    cpu = result["client_cpu_ms_per_call"]
+    result["client_cpu_change_pct"] = {
+        probe: round((ours / cpu["ours_default_pipeline"][probe] - 1) * 100, 1) for probe, ours in cpu["ours"].items()
     }
     result["vs_peer"] = compare.ratios(http, result["http_peer"])
     result["vs_peer_same_client"] = compare.ratios(http, result["http_peer_same_client"])

@@ -10,6 +10,7 @@ from typing import Any
 
 from azure.data.tables import TableClient, UpdateMode
 from azure.data.tables.aio import TableClient as AsyncTableClient
+from azure.data.tables.aio import TableServiceClient
 
 from benchmarks.common import VERBS, Config, closed_loop, median_run
 from benchmarks.data import make_items, make_list, now
@@ -17,7 +18,7 @@ from benchmarks.progress import Progress
 from shared.ids import new_id
 from shared.models import TodoItem
 from shared.repositories import _item_entity
-from shared.storage import CLIENT_OPTIONS
+from shared.storage import client_options
 
 MEASURES = (*VERBS, "get_item_with_list")
 CPU_PROBES = ("get_entity", "update_entity", "transaction_of_2")
@@ -105,12 +106,18 @@ async def _storage_round(
 async def storage_benchmarks(config: Config, connection_string: str, progress: Progress) -> dict[str, dict[str, Any]]:
     sync_table = TableClient.from_connection_string(connection_string, "todo")
     results: dict[str, dict[str, Any]] = {name: {} for name in MEASURES}
-    # The same client settings as the API's (shared.storage), so the limit is a fair one.
-    async with AsyncTableClient.from_connection_string(connection_string, "todo", **CLIENT_OPTIONS) as table:
+    # The same client as the API's (shared.storage), so the limit is a fair one.
+    options = our_client_options(connection_string)
+    async with AsyncTableClient.from_connection_string(connection_string, "todo", **options) as table:
         for concurrency in config.concurrencies:
             await _storage_round(table, sync_table, config, concurrency, results, progress)
     sync_table.close()
     return results
+
+
+def our_client_options(connection_string: str) -> dict[str, Any]:
+    """The options shared.storage gives the API's client, for this connection string."""
+    return client_options(TableServiceClient.from_connection_string(connection_string).credential)
 
 
 async def client_cpu_per_call(config: Config, connection_string: str, options: dict[str, Any]) -> dict[str, float]:

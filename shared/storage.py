@@ -13,14 +13,28 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from wsgiref.handlers import format_date_time
 
+from azure.core.credentials import AzureNamedKeyCredential, AzureSasCredential
 from azure.core.exceptions import (
     HttpResponseError,
     ResourceExistsError,
     ServiceRequestError,
     ServiceResponseError,
 )
+from azure.core.pipeline.policies import (
+    AsyncBearerTokenCredentialPolicy,
+    AsyncRetryPolicy,
+    AzureSasCredentialPolicy,
+    ContentDecodePolicy,
+    CustomHookPolicy,
+    DistributedTracingPolicy,
+    RequestIdPolicy,
+    SansIOHTTPPolicy,
+)
+from azure.data.tables import AccountSasPermissions, ResourceTypes, generate_account_sas
 from azure.data.tables.aio import TableClient, TableServiceClient
 
 from shared.config import Settings, get_settings
@@ -90,7 +104,6 @@ class _ProcessTable:
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._client: TableClient | None = None
-        self._service: TableServiceClient | None = None
         self._ready: asyncio.Lock | None = None
         self._created = False
 
@@ -98,8 +111,7 @@ class _ProcessTable:
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:
             self._loop = loop
-            self._service = _build_service_client(get_settings())
-            self._client = self._service.get_table_client(get_settings().table_name)
+            self._client = _build_table_client(get_settings())
             self._ready = asyncio.Lock()
             self._created = False
         if not self._created:
@@ -115,30 +127,101 @@ class _ProcessTable:
         self._created = False
 
     async def close(self) -> None:
-        if self._service is not None and self._loop is asyncio.get_running_loop():
-            await self._service.close()
+        if self._client is not None and self._loop is asyncio.get_running_loop():
+            await self._client.close()
         self.forget()
 
     def forget(self) -> None:
         """Tests switch storage accounts between runs; production never calls this."""
         self._client = None
-        self._service = None
         self._loop = None
 
 
-def _build_service_client(settings: Settings) -> TableServiceClient:
-    options = dict(CLIENT_OPTIONS, raw_request_hook=_count_request, raw_response_hook=_time_response)
+STORAGE_SCOPE = "https://storage.azure.com/.default"
+SAS_LIFETIME = timedelta(hours=24)
+
+
+class _DateHeader(SansIOHTTPPolicy):  # type: ignore[type-arg]
+    """Table Storage requires x-ms-date on every request (the SDK's own headers policy is private).
+    Also stands in for the SDK's (private) secondary-location handling, which its pagers rely on:
+    they pass a location hint (left in, it would reach aiohttp as an argument) and read back the
+    location the answer came from. The account has no readable secondary: always the primary."""
+
+    def on_request(self, request: Any) -> None:
+        request.http_request.headers["x-ms-date"] = format_date_time(time.time())
+        request.context.options.pop("use_location", None)
+        request.context["location_mode"] = "primary"
+
+
+class _RenewedAccountSas(SansIOHTTPPolicy):  # type: ignore[type-arg]
+    """With an account key (local runs and Azurite; Azure uses Entra tokens): sign with an account
+    SAS renewed halfway through its life. The SDK's per-request shared-key signer is private, and
+    a SAS needs no signing per request."""
+
+    def __init__(self, key: AzureNamedKeyCredential) -> None:
+        self.key = key
+        self.sas = AzureSasCredential(self._new_sas())
+        self.renew_at = time.monotonic() + SAS_LIFETIME.total_seconds() / 2
+
+    def _new_sas(self) -> str:
+        return generate_account_sas(
+            self.key,
+            ResourceTypes(service=True, container=True, object=True),
+            AccountSasPermissions(read=True, write=True, delete=True, list=True, add=True, create=True, update=True),
+            datetime.now(UTC) + SAS_LIFETIME,
+        )
+
+    def on_request(self, request: Any) -> None:
+        if time.monotonic() >= self.renew_at:
+            self.sas.update(self._new_sas())
+            self.renew_at = time.monotonic() + SAS_LIFETIME.total_seconds() / 2
+
+
+def client_options(credential: Any) -> dict[str, Any]:
+    """CLIENT_OPTIONS plus a `policies` list holding only the pipeline policies this app needs, all
+    public azure-core ones: request id, date, credential, decoding, our retries, our round-trip
+    hooks and tracing (the Table dependency spans of telemetry come from it). Left out of the SDK's
+    default list: user agent, proxy, redirect, network-trace and HTTP logging, and the secondary-
+    location handling of its retry policy (the account is not read-access geo-redundant).
+    make bench: 10-12% less client CPU per point call (README, Performance)."""
+    if isinstance(credential, AzureNamedKeyCredential):
+        renewal = _RenewedAccountSas(credential)
+        auth: list[Any] = [renewal, AzureSasCredentialPolicy(renewal.sas)]
+    elif isinstance(credential, AzureSasCredential):
+        auth = [AzureSasCredentialPolicy(credential)]
+    elif hasattr(credential, "get_token"):
+        auth = [AsyncBearerTokenCredentialPolicy(credential, STORAGE_SCOPE)]
+    else:
+        raise StorageUnavailable(f"unsupported storage credential {type(credential).__name__}")
+    retry = {name: CLIENT_OPTIONS[name] for name in ("retry_total", "retry_backoff_factor", "retry_backoff_max")}
+    policies = [
+        RequestIdPolicy(),
+        _DateHeader(),
+        *auth,
+        ContentDecodePolicy(response_encoding="utf-8"),
+        AsyncRetryPolicy(**retry),
+        CustomHookPolicy(raw_request_hook=_count_request, raw_response_hook=_time_response),
+        DistributedTracingPolicy(),
+    ]
+    return {**CLIENT_OPTIONS, "policies": policies}
+
+
+def _build_table_client(settings: Settings) -> TableClient:
+    """Built directly, not through TableServiceClient.get_table_client, which ignores a `policies`
+    argument (it rebuilds the SDK's default list)."""
     if settings.storage_connection_string:
-        service = TableServiceClient.from_connection_string(settings.storage_connection_string, **options)
+        # Parsed by the SDK (this client never sends): its endpoint and credential.
+        parsed = TableServiceClient.from_connection_string(settings.storage_connection_string)
+        endpoint, credential = parsed.url, parsed.credential
     elif settings.table_service_uri:
         # Imported only on this path: azure-identity is a large import that local runs skip.
         from azure.identity.aio import DefaultAzureCredential
 
+        endpoint = settings.table_service_uri
         credential = DefaultAzureCredential(managed_identity_client_id=settings.managed_identity_client_id)
-        service = TableServiceClient(endpoint=settings.table_service_uri, credential=credential, **options)
     else:
         raise StorageUnavailable("no storage connection is configured (TODO_STORAGE)")
-    return service
+    return TableClient(endpoint, settings.table_name, credential=credential, **client_options(credential))
 
 
 async def _create_table_once(client: TableClient) -> None:

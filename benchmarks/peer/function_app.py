@@ -30,17 +30,19 @@ from shared.service import UNCONDITIONAL, Expectation, TodoService
 
 
 def _sdk_default_client(settings: Any) -> Any:
-    """The table service client as the SDK's documentation builds it: defaults everywhere but
+    """The table client as the SDK's documentation builds it: defaults everywhere but
     use_env_settings (see the module docstring)."""
-    from azure.data.tables.aio import TableServiceClient
+    from azure.data.tables.aio import TableClient
 
-    return TableServiceClient.from_connection_string(settings.storage_connection_string, use_env_settings=False)
+    return TableClient.from_connection_string(
+        settings.storage_connection_string, settings.table_name, use_env_settings=False
+    )
 
 
 def use_sdk_default_client() -> None:
     """Route the service's storage calls through a default-built client (the peer as its users
     would run it) instead of shared.storage's tuned one."""
-    shared.storage._build_service_client = _sdk_default_client
+    shared.storage._build_table_client = _sdk_default_client
     shared.storage.forget_table_client()
 
 

@@ -37,6 +37,7 @@ def test_quick_benchmark_produces_every_number_and_judges_every_target(tmp_path:
     ratios = result["in_process"]["ratio_cpu_ours_to_peer"]
     assert set(ratios) == {"get_item_with_storage", "post_item_with_storage", "get_item_code_only",
                            "post_item_code_only"} and all(r > 0 for r in ratios.values())  # fmt: skip
+    assert set(result["client_cpu_ms_per_call"]) == {"sdk_defaults", "ours_default_pipeline", "ours"}
     for variant in result["client_cpu_ms_per_call"].values():
         assert set(variant) == {"get_entity", "update_entity", "transaction_of_2"} and min(variant.values()) > 0
     assert set(result["scale"]["ratio"]) == {"get_item", "list_page", "storage_get_item", "storage_list_page"}

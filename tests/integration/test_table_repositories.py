@@ -161,15 +161,14 @@ async def test_storage_client_ignores_proxy_variables_and_reaches_storage_direct
     # A proxy nobody listens on: a client that honoured it (and paid a thread hop per call to
     # look it up) would fail here. The process client is built fresh so it sees this environment.
     from shared.config import get_settings
-    from shared.storage import _build_service_client
+    from shared.storage import _build_table_client
 
     await get_table()  # the table exists (created by the process client)
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
     monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
-    async with _build_service_client(get_settings()) as service:
-        table = service.get_table_client("todo")
+    async with _build_table_client(get_settings()) as table:
         todo_list = a_list()
         await table.create_entity({"PartitionKey": owner, "RowKey": f"L|{todo_list.id}", "Name": "n"})
         assert (await table.get_entity(owner, f"L|{todo_list.id}"))["Name"] == "n"

@@ -6,7 +6,7 @@ import pytest
 from azure.identity.aio import DefaultAzureCredential
 
 from shared.config import get_settings, reset_settings_cache
-from shared.storage import _build_service_client
+from shared.storage import _build_table_client
 
 
 def test_identity_based_connection_uses_default_azure_credential(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -16,7 +16,7 @@ def test_identity_based_connection_uses_default_azure_credential(monkeypatch: py
     try:
         settings = get_settings()
         assert settings.storage_connection_string is None
-        client = _build_service_client(settings)
+        client = _build_table_client(settings)
         assert client.url.startswith("https://account.table.core.windows.net")
         assert isinstance(client.credential, DefaultAzureCredential)
     finally:
@@ -27,7 +27,7 @@ def test_connection_string_wins_for_local_development(monkeypatch: pytest.Monkey
     monkeypatch.setenv("TODO_STORAGE", "UseDevelopmentStorage=true")
     reset_settings_cache()
     try:
-        client = _build_service_client(get_settings())
+        client = _build_table_client(get_settings())
         assert client.url.startswith("http://127.0.0.1:10002")
     finally:
         reset_settings_cache()

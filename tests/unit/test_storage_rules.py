@@ -12,12 +12,13 @@ from typing import Any
 
 import pytest
 from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
+from azure.core.pipeline.policies import AsyncRetryPolicy, CustomHookPolicy
 
 from shared import storage
 from shared.errors import StorageUnavailable
 from shared.storage import (
     CLIENT_OPTIONS,
-    _build_service_client,
+    _build_table_client,
     _count_request,
     _time_response,
     is_table_missing,
@@ -98,20 +99,21 @@ def test_client_options_bound_every_storage_call() -> None:
 
 
 def test_built_client_applies_the_options_and_counting_hooks() -> None:
-    service = _build_service_client(settings(storage_connection_string="UseDevelopmentStorage=true"))
-    config: Any = service._client._config  # the SDK's private pipeline: the only place its settings show
-    assert (config.retry_policy.total_retries, config.retry_policy.backoff_factor, config.retry_policy.backoff_max) == (
-        2, 0.2, 1)  # fmt: skip
-    transport: Any = service._client._client._pipeline._transport
+    table = _build_table_client(settings(storage_connection_string="UseDevelopmentStorage=true"))
+    pipeline: Any = table._client._client._pipeline  # the SDK's private pipeline: the only place its settings show
+    policies = [getattr(p, "_policy", p) for p in pipeline._impl_policies]  # SansIO policies come wrapped
+    retry = next(p for p in policies if isinstance(p, AsyncRetryPolicy))
+    assert (retry.total_retries, retry.backoff_factor, retry.backoff_max) == (2, 0.2, 1)
+    transport: Any = pipeline._transport
     assert (transport.connection_config.timeout, transport.connection_config.read_timeout) == (3, 5)
     assert transport._use_env_settings is False
-    hooks = config.custom_hook_policy
+    hooks = next(p for p in policies if isinstance(p, CustomHookPolicy))
     assert (hooks._request_callback, hooks._response_callback) == (_count_request, _time_response)
 
 
 def test_without_storage_settings_the_client_is_a_clear_fault() -> None:
     with pytest.raises(StorageUnavailable) as raised:
-        _build_service_client(settings(storage_connection_string=None, table_service_uri=None))
+        _build_table_client(settings(storage_connection_string=None, table_service_uri=None))
     assert raised.value.detail == "no storage connection is configured (TODO_STORAGE)"
 
 
