@@ -3,12 +3,14 @@ idempotency records as stored, which transaction failure means what, and list pa
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from azure.data.tables import TableTransactionError
 
-from shared.errors import NotFound
+from shared.errors import NotFound, StorageUnavailable
 from shared.ids import new_id
 from shared.models import ItemState, TodoItem, TodoList
 from shared.repositories import (
@@ -149,3 +151,129 @@ async def test_item_rows_keep_every_field_and_omit_empty_ones(owner: str) -> Non
     row = await table.get_entity(owner, f"I|{todo_list.id}|{bare.id}")
     assert set(row) == {"PartitionKey", "RowKey", "Name", "State", "CreatedDate", "UpdatedDate"}
     assert row["State"] == "todo"
+
+
+def with_id(model: TodoItem, first: str) -> TodoItem:
+    """The same item with an id starting with `first` (ids are hex: 0-9 and a-f sort differently)."""
+    return model.model_copy(update={"id": first + new_id()[1:]})
+
+
+async def test_ranges_reach_ids_starting_with_a_letter(owner: str) -> None:
+    lists, items = ListRepository(), ItemRepository()
+    letter_list = a_list().model_copy(update={"id": "f" + new_id()[1:]})
+    await lists.add(owner, letter_list, None)
+    assert [t.id for t in (await lists.page(owner, None, 10, 0)).values] == [letter_list.id]
+    digit, letter = with_id(an_item(letter_list.id), "0"), with_id(an_item(letter_list.id), "f")
+    for item in (digit, letter):
+        await items.add(owner, item, None)
+    found = await items.get_many(owner, letter_list.id, [digit.id, letter.id])
+    assert set(found) == {digit.id, letter.id}
+    assert [i.id for i in (await items.page(owner, letter_list.id, None, None, 10, 0)).values] == [digit.id, letter.id]
+    assert await items.remove_all(owner, letter_list.id) == 2
+    assert (await items.page(owner, letter_list.id, None, None, 10, 0)).values == []
+
+
+async def test_removing_the_items_of_a_list_without_any_counts_zero(owner: str) -> None:
+    removed = await ItemRepository().remove_all(owner, new_id())
+    assert removed == 0 and removed is not None
+
+
+async def test_item_pages_filtered_by_state_follow_the_cursor(owner: str) -> None:
+    lists, items = ListRepository(), ItemRepository()
+    todo_list = a_list()
+    await lists.add(owner, todo_list, None)
+    done = [an_item(todo_list.id).model_copy(update={"state": ItemState.DONE}) for _ in range(3)]
+    for item in sorted(done, key=lambda i: i.id):
+        await items.add(owner, item, None)
+    ids = sorted(i.id for i in done)
+    page = await items.page(owner, todo_list.id, ItemState.DONE, ids[0], 10, 0)
+    assert [i.id for i in page.values] == ids[1:]
+
+
+async def test_replace_drops_fields_the_new_version_no_longer_has(owner: str) -> None:
+    lists, items = ListRepository(), ItemRepository()
+    todo_list = a_list().model_copy(update={"description": "old"})
+    await lists.add(owner, todo_list, None)
+    item = an_item(todo_list.id).model_copy(update={"description": "old", "due_date": utc_now()})
+    await items.add(owner, item, None)
+    read = await _stored_item(owner, item)
+    cleared = item.model_copy(update={"description": None, "due_date": None})
+    await items.replace(owner, cleared, read.etag)
+    assert (await _stored_item(owner, item)).value == cleared
+    list_read = await lists.get(owner, todo_list.id)
+    assert list_read is not None
+    await lists.replace(owner, todo_list.model_copy(update={"description": None}), list_read.etag)
+    final = await lists.get(owner, todo_list.id)
+    assert final is not None and final.value.description is None
+
+
+async def test_get_many_past_a_page_reads_only_the_wanted_ids_after_the_last_row_read(
+    owner: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shared.repositories
+    from shared.storage import start_round_trip_count
+
+    monkeypatch.setattr(shared.repositories, "PAGE_LIMIT", 3)
+    lists, items = ListRepository(), ItemRepository()
+    todo_list = a_list()
+    await lists.add(owner, todo_list, None)
+    stored = sorted([an_item(todo_list.id, f"i{n}") for n in range(8)], key=lambda i: i.id)
+    for item in stored:
+        await items.add(owner, item, None)
+    counter = start_round_trip_count()
+    found = await items.get_many(owner, todo_list.id, [stored[2].id, stored[7].id])
+    assert {i: s.value for i, s in found.items()} == {stored[2].id: stored[2], stored[7].id: stored[7]}
+    # One page of three rows (the third is a wanted one), then one point read for the id after it.
+    assert counter.count == 2
+
+
+async def test_removing_items_after_a_concurrent_sweep_took_some_queries_again(
+    owner: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shared.repositories
+
+    lists, items = ListRepository(), ItemRepository()
+    todo_list = a_list()
+    await lists.add(owner, todo_list, None)
+    stored = [an_item(todo_list.id, f"i{n}") for n in range(5)]
+    for item in stored:
+        await items.add(owner, item, None)
+    real_submit = shared.repositories._submit
+    swept: list[str] = []
+
+    async def another_sweep_first(operations: Any) -> None:
+        if not swept:  # before this sweep's first transaction, another one deletes a row of it
+            row_key = operations[0][1]["RowKey"]
+            swept.append(row_key)
+            await (await get_table()).delete_entity(owner, row_key)
+        await real_submit(operations)
+
+    monkeypatch.setattr(shared.repositories, "_submit", another_sweep_first)
+    assert await items.remove_all(owner, todo_list.id) == 4  # the fifth was the other sweep's
+    assert (await items.page(owner, todo_list.id, None, None, 10, 0)).values == []
+
+
+@pytest.fixture
+async def own_table(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[None]:
+    from shared.config import reset_settings_cache
+    from shared.storage import close_table_client
+
+    await close_table_client()
+    monkeypatch.setenv("TODO_TABLE_NAME", "t" + new_id()[:20])
+    reset_settings_cache()
+    yield
+    await close_table_client()
+    monkeypatch.undo()
+    reset_settings_cache()
+
+
+async def test_a_write_to_a_table_that_vanished_is_retryable_not_a_conflict(owner: str, own_table: None) -> None:
+    lists = ListRepository()
+    todo_list = a_list()
+    await lists.add(owner, todo_list, None)
+    read = await lists.get(owner, todo_list.id)
+    assert read is not None
+    await (await get_table()).delete_table()
+    with pytest.raises(StorageUnavailable) as raised:
+        await lists.replace(owner, todo_list.model_copy(update={"name": "late"}), read.etag)
+    assert raised.value.detail == "the table is being created again"

@@ -139,3 +139,8 @@ def test_each_wrapped_request_is_one_server_span_with_its_route_name_id_and_stat
     assert span.name == "GET /api/lists/{listId}/items/{itemId}"
     assert attributes["faas.name"] == "get_item" and attributes["todo.request_id"] == "r-span"
     assert attributes["http.response.status_code"] == 503 and attributes["error.type"] == "503"
+
+
+def test_storage_urls_are_cut_at_the_first_parenthesis() -> None:
+    url = "https://acct.table.core.windows.net/todo(PartitionKey='a(b',RowKey='c')?$top=1"
+    assert telemetry.redact_url(url) == "https://acct.table.core.windows.net/todo"
