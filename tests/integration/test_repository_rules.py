@@ -277,3 +277,17 @@ async def test_a_write_to_a_table_that_vanished_is_retryable_not_a_conflict(owne
     with pytest.raises(StorageUnavailable) as raised:
         await lists.replace(owner, todo_list.model_copy(update={"name": "late"}), read.etag)
     assert raised.value.detail == "the table is being created again"
+
+
+async def test_removing_items_continues_after_a_full_page(owner: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shared.repositories
+
+    monkeypatch.setattr(shared.repositories, "PAGE_LIMIT", 3)
+    monkeypatch.setattr(shared.repositories, "BATCH_LIMIT", 2)
+    lists, items = ListRepository(), ItemRepository()
+    todo_list = a_list()
+    await lists.add(owner, todo_list, None)
+    for n in range(6):
+        await items.add(owner, an_item(todo_list.id, f"i{n}"), None)
+    assert await items.remove_all(owner, todo_list.id) == 6
+    assert (await items.page(owner, todo_list.id, None, None, 10, 0)).values == []
