@@ -4,7 +4,10 @@ asked otherwise, and each exporter setting connects its exporter once."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +19,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from shared import telemetry
 
+ROOT = Path(__file__).resolve().parents[2]
 ENTITY_URL = "https://acct.table.core.windows.net/todo(PartitionKey='owner-1',RowKey='L%7Cabc')?$select=Name"
 
 
@@ -51,12 +55,11 @@ def test_other_span_attributes_are_left_alone(sdk_spans: Any) -> None:
     assert _recorded(sdk_spans, "url.full", 5) == {"url.full": 5}
 
 
-def test_installed_spans_name_the_service_and_are_batched_by_default() -> None:
+def test_installed_spans_are_batched_by_default() -> None:
     memory = InMemorySpanExporter()
     telemetry.install(memory)
     provider = trace.get_tracer_provider()
     assert isinstance(provider, TracerProvider)
-    assert provider.resource.attributes["service.name"] == "todo-api"
     processors = provider._active_span_processor._span_processors
     assert any(isinstance(p, BatchSpanProcessor) and p.span_exporter is memory for p in processors)
     trace.get_tracer("test").start_span("one").end()
@@ -64,6 +67,28 @@ def test_installed_spans_name_the_service_and_are_batched_by_default() -> None:
     spans: tuple[ReadableSpan, ...] = memory.get_finished_spans()
     assert [s.name for s in spans] == ["one"]
     assert spans[0].resource.attributes["service.name"] == "todo-api"
+
+
+FRESH_PROCESS = """
+from opentelemetry import trace
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from shared import telemetry
+
+memory = InMemorySpanExporter()
+telemetry.install(memory, batch=False)
+trace.get_tracer("test").start_span("first").end()
+(span,) = memory.get_finished_spans()
+print(span.resource.attributes["service.name"])
+"""
+
+
+def test_install_in_a_fresh_process_sets_up_the_provider_that_names_the_service() -> None:
+    # A fresh process: in this one another test may have set the global provider already.
+    telemetry.install(InMemorySpanExporter(), batch=False)  # (also here, so mutation testing selects this test)
+    done = subprocess.run([sys.executable, "-c", FRESH_PROCESS], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "todo-api"
 
 
 def test_install_can_export_each_span_as_it_ends() -> None:
@@ -144,3 +169,37 @@ def test_each_wrapped_request_is_one_server_span_with_its_route_name_id_and_stat
 def test_storage_urls_are_cut_at_the_first_parenthesis() -> None:
     url = "https://acct.table.core.windows.net/todo(PartitionKey='a(b',RowKey='c')?$top=1"
     assert telemetry.redact_url(url) == "https://acct.table.core.windows.net/todo"
+
+
+def test_azure_monitor_is_configured_only_when_no_provider_exists(
+    unconfigured: list[tuple[str, bool]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import azure.monitor.opentelemetry as distribution
+    from opentelemetry.trace import ProxyTracerProvider
+
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(distribution, "configure_azure_monitor", lambda **kwargs: calls.append(kwargs))
+    monkeypatch.setenv(telemetry.CONNECTION_SETTING, "InstrumentationKey=00000000-0000-0000-0000-000000000000")
+    monkeypatch.setattr(trace, "get_tracer_provider", lambda: TracerProvider())
+    telemetry.configure()  # the worker configured the distribution already: do not export twice
+    assert calls == [] and unconfigured == [("redacting plugin", True)]
+    monkeypatch.setattr(telemetry, "_configured", False)
+    monkeypatch.setattr(trace, "get_tracer_provider", lambda: ProxyTracerProvider())
+    telemetry.configure()
+    assert calls == [{"logger_name": "todo"}]
+
+
+@pytest.mark.parametrize(("status", "error"), [(499, False), (500, True), (503, True)])
+def test_only_server_errors_mark_the_request_span_as_failed(status: int, error: bool) -> None:
+    from opentelemetry.trace import StatusCode
+
+    memory = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    span = provider.get_tracer("test").start_span("GET /api/lists")
+    telemetry.RequestSpan(span).finish(status)
+    span.end()
+    (finished,) = memory.get_finished_spans()
+    assert (finished.status.status_code is StatusCode.ERROR) == error
+    assert (finished.attributes or {}).get("error.type") == (str(status) if error else None)
+    assert (finished.attributes or {})["http.response.status_code"] == status
