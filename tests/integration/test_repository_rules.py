@@ -221,10 +221,24 @@ async def test_get_many_past_a_page_reads_only_the_wanted_ids_after_the_last_row
     for item in stored:
         await items.add(owner, item, None)
     counter = start_round_trip_count()
-    found = await items.get_many(owner, todo_list.id, [stored[2].id, stored[7].id])
-    assert {i: s.value for i, s in found.items()} == {stored[2].id: stored[2], stored[7].id: stored[7]}
-    # One page of three rows (the third is a wanted one), then one point read for the id after it.
+    wanted = [stored[7], stored[0], stored[2]]
+    found = await items.get_many(owner, todo_list.id, [i.id for i in wanted])
+    assert {i: s.value for i, s in found.items()} == {i.id: i for i in wanted}
+    # The range starts at the lowest wanted id: one page of three rows (the third is wanted), then
+    # one point read for the only wanted id after the last row read.
     assert counter.count == 2
+
+
+async def test_get_many_spans_the_range_from_the_lowest_to_the_highest_wanted_id(owner: str) -> None:
+    lists, items = ListRepository(), ItemRepository()
+    todo_list = a_list()
+    await lists.add(owner, todo_list, None)
+    stored = sorted([an_item(todo_list.id, f"i{n}") for n in range(6)], key=lambda i: i.id)
+    for item in stored:
+        await items.add(owner, item, None)
+    wanted = [stored[5], stored[1], stored[0]]
+    found = await items.get_many(owner, todo_list.id, [i.id for i in wanted])
+    assert {i: s.value for i, s in found.items()} == {i.id: i for i in wanted}
 
 
 async def test_removing_items_after_a_concurrent_sweep_took_some_queries_again(
