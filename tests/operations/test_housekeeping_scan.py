@@ -1,0 +1,72 @@
+"""The orphan scan's exact bookkeeping against Azurite (a table per test): which rows it walks,
+where it says it stopped, and what a run reports."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from shared.housekeeping import Budget, Housekeeping
+from shared.ids import new_id
+from shared.models import TodoItem, TodoList
+from shared.repositories import (
+    HousekeepingRepository,
+    IdempotencyRecord,
+    ItemRepository,
+    ListRepository,
+    ScanPosition,
+)
+from shared.service import utc_now
+
+
+async def a_list(owner: str, items: int, record: bool = False) -> TodoList:
+    now = utc_now()
+    todo_list = TodoList(id=new_id(), name="l", created_date=now, updated_date=now)
+    fresh = IdempotencyRecord(new_id(), "fp", "{}", now) if record else None
+    await ListRepository().add(owner, todo_list, fresh)
+    for _ in range(items):
+        item = TodoItem(id=new_id(), list_id=todo_list.id, name="i", created_date=now, updated_date=now)
+        await ItemRepository().add(owner, item, None)
+    return todo_list
+
+
+async def test_the_scan_walks_item_rows_only_and_finishes_exactly_the_orphans(table_name: str, owner: str) -> None:
+    await a_list(owner, 2, record=True)  # live, with a fresh idempotency record: nothing to do
+    orphaned = await a_list(owner, 3)
+    await ListRepository().remove(owner, orphaned.id, None)
+    report = await Housekeeping(idempotency_ttl=timedelta(hours=1)).run(Budget())
+    assert (report.item_rows_scanned, report.orphan_items_removed, report.lists_finished) == (5, 3, 1)
+    assert report.expired_records_removed == 0 and report.scan_completed and not report.budget_exhausted
+    assert await HousekeepingRepository().orphan_scan_position() is None  # next run starts from the top
+
+
+async def test_a_scan_that_stops_at_its_row_limit_names_the_last_row_it_read(table_name: str, owner: str) -> None:
+    first, second = await a_list(owner, 2), await a_list(owner, 2)
+    repository = HousekeepingRepository()
+    scan = await repository.scan_item_lists(None, 3)
+    assert scan.rows == 3 and scan.lists == [(owner, first.id), (owner, second.id)]
+    assert scan.last is not None and scan.last.owner == owner and scan.last.row_key.startswith(f"I|{second.id}|")
+    rest = await repository.scan_item_lists(scan.last, 3)
+    assert rest.rows == 1 and rest.lists == [(owner, second.id)] and rest.last is None
+    whole = await repository.scan_item_lists(None, 4)
+    assert whole.rows == 4 and whole.last is not None  # a full page may have more after it
+    assert (await repository.scan_item_lists(whole.last, 4)).rows == 0
+
+
+async def test_the_scan_position_is_saved_read_back_and_cleared(table_name: str, owner: str) -> None:
+    repository = HousekeepingRepository()
+    assert await repository.orphan_scan_position() is None
+    await repository.save_orphan_scan_position(ScanPosition(owner, "I|abc|def"))
+    assert await repository.orphan_scan_position() == ScanPosition(owner, "I|abc|def")
+    await repository.save_orphan_scan_position(ScanPosition(owner, "I|abd|"))
+    assert await repository.orphan_scan_position() == ScanPosition(owner, "I|abd|")
+    await repository.save_orphan_scan_position(None)
+    assert await repository.orphan_scan_position() is None
+
+
+async def test_removing_an_orphans_items_in_steps_says_when_none_are_left(table_name: str, owner: str) -> None:
+    orphaned = await a_list(owner, 5)
+    await ListRepository().remove(owner, orphaned.id, None)
+    repository = HousekeepingRepository()
+    assert await repository.remove_list_items(owner, orphaned.id, 2) == (2, False)
+    assert await repository.remove_list_items(owner, orphaned.id, 3) == (3, True)
+    assert await repository.remove_list_items(owner, orphaned.id, 3) == (0, True)
