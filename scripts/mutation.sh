@@ -14,6 +14,9 @@ if [ "${MUTATION_KEEP:-0}" != "1" ]; then
   rm -rf mutants
 fi
 mkdir -p mutants
+# The report names the commit the run started from (and whether shared/ or tests/ had local changes).
+{ git rev-parse --short HEAD | tr -d '\n'
+  if [ -n "$(git status --porcelain -- shared tests)" ]; then printf ' with local changes'; fi; echo; } > mutants/started-at.txt
 # mutmut copies shared/ and tests/ itself; the tests also read the rest of the project (the app,
 # the local host, infra and editor files), so lay every file git would commit beside them.
 git ls-files -z --cached --others --exclude-standard -- . ':!shared' ':!mutants' |

@@ -16,6 +16,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib.metadata import version
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,13 +97,29 @@ def collect(reasons: dict[Key, str]) -> list[Module]:
     return modules
 
 
+def commit() -> str:
+    """The commit the run started from, as scripts/mutation.sh recorded it."""
+    started = MUTANTS / "started-at.txt"
+    return started.read_text().strip() if started.exists() else "unknown"
+
+
 def render(modules: list[Module], reasons: dict[Key, str], stale: list[Key]) -> str:
     lines = [
         "# Mutation testing of shared/",
         "",
-        f"`make mutation` (mutmut, unit and Azurite integration tests), {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
+        f"`make mutation` (mutmut {version('mutmut')}), {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit()}.",
         "Score = killed / (mutants - equivalent); a mutant no test reached counts as not killed.",
         f"Target: at least {TARGET:.0%} in every module.",
+        "",
+        "How the tests were chosen: every mutant runs against the tests that executed its function in",
+        "mutmut's first pass, drawn from the suites that run the app in pytest's own process: tests/unit",
+        "(all of shared/, http.py through in-process requests), tests/integration (repositories and",
+        "storage on Azurite) and tests/operations (housekeeping and telemetry through an in-process",
+        "local host). The HTTP, reliability and browser suites drive a local host in a child process,",
+        "where mutmut cannot see which function a test reaches, so they are left out. Code that runs",
+        "only at import was moved where tests run it (settings reading, storage fault translation,",
+        "OpenAPI links as data) or is run inside the tests (handler wrapping, 405 guards, the tracer",
+        "provider in a fresh process); module constants mutmut does not vary have direct tests.",
         "",
         "| module | mutants | killed | survived | no tests | equivalent | score |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
