@@ -305,3 +305,41 @@ async def test_removing_items_continues_after_a_full_page(owner: str, monkeypatc
         await items.add(owner, an_item(todo_list.id, f"i{n}"), None)
     assert await items.remove_all(owner, todo_list.id) == 6
     assert (await items.page(owner, todo_list.id, None, None, 10, 0)).values == []
+
+
+async def test_a_read_from_a_table_that_vanished_is_retryable_not_a_missing_row(owner: str, own_table: None) -> None:
+    lists = ListRepository()
+    todo_list = a_list()
+    await lists.add(owner, todo_list, None)
+    await (await get_table()).delete_table()
+    with pytest.raises(StorageUnavailable):
+        await lists.get(owner, todo_list.id)
+
+
+async def test_a_conditional_list_delete_with_a_stale_etag_is_a_conflict(owner: str) -> None:
+    lists = ListRepository()
+    todo_list = a_list()
+    await lists.add(owner, todo_list, None)
+    read = await lists.get(owner, todo_list.id)
+    assert read is not None
+    await lists.replace(owner, todo_list.model_copy(update={"name": "changed"}), read.etag)
+    with pytest.raises(VersionConflict):
+        await lists.remove(owner, todo_list.id, read.etag)
+    assert await lists.get(owner, todo_list.id) is not None
+
+
+async def test_the_expiry_sweep_reads_idempotency_records_only_and_at_most_the_limit(
+    owner: str, own_table: None
+) -> None:
+    from shared.repositories import HousekeepingRepository
+
+    old = utc_now() - timedelta(days=3)
+    ancient_list = a_list().model_copy(update={"created_date": old, "updated_date": old})
+    await ListRepository().add(owner, ancient_list, None)  # an old list row is no record
+    for n in range(3):
+        record = IdempotencyRecord(key=f"k{n}", fingerprint="f", resource_json="{}", created=old)
+        await ListRepository().add(owner, a_list(), record)
+    found = await HousekeepingRepository().expired_idempotency_records(utc_now() - timedelta(days=1), 2)
+    assert len(found) == 2 and all(row.row_key.startswith("K|") for row in found)
+    everything = await HousekeepingRepository().expired_idempotency_records(utc_now() - timedelta(days=1), 10)
+    assert len(everything) == 3 and all(row.row_key.startswith("K|") for row in everything)

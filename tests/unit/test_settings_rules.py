@@ -171,3 +171,7 @@ def test_settings_are_read_once_until_the_cache_is_reset(env: Environment) -> No
         assert get_settings().table_name == "second"
     finally:
         reset_settings_cache()
+
+
+def test_only_trailing_slashes_are_trimmed_from_the_public_base_url(env: Environment) -> None:
+    assert env(PUBLIC_BASE_URL="https://gw.example.net/TODOX/").public_base_url == "https://gw.example.net/TODOX"

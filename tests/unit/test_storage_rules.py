@@ -155,3 +155,20 @@ def test_each_request_gets_its_own_counter() -> None:
         return list(await asyncio.gather(request(), request()))
 
     assert asyncio.run(both()) == [1, 1]
+
+
+def test_entra_runs_sign_with_a_bearer_token_for_storage_from_the_configured_identity() -> None:
+    from azure.core.pipeline.policies import AsyncBearerTokenCredentialPolicy
+    from azure.identity.aio import DefaultAzureCredential
+
+    uri = "https://a.table.core.windows.net"
+    table = _build_table_client(
+        settings(storage_connection_string=None, table_service_uri=uri, managed_identity_client_id="client-1")
+    )
+    pipeline: Any = table._client._client._pipeline
+    policies = [getattr(p, "_policy", p) for p in pipeline._impl_policies]
+    bearer = next(p for p in policies if isinstance(p, AsyncBearerTokenCredentialPolicy))
+    assert isinstance(bearer._credential, DefaultAzureCredential)
+    assert bearer._scopes == ("https://storage.azure.com/.default",)
+    identity: list[Any] = [c for c in bearer._credential.credentials if type(c).__name__ == "ManagedIdentityCredential"]
+    assert identity and identity[0]._credential._client._identity_config == {"client_id": "client-1"}
