@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -51,3 +52,36 @@ async def test_a_forgotten_client_is_built_again(own_table: str) -> None:
     await second.create_entity({"PartitionKey": "p", "RowKey": "r2"})
     await table.close()
     assert table._client is None and table._loop is None
+
+
+def test_a_client_belongs_to_the_event_loop_that_made_it(own_table: str) -> None:
+    """The Functions worker keeps one loop, but tests and tools run several in turn: a client made
+    on a finished loop must not be reused on the next one."""
+    import asyncio
+
+    table = storage._ProcessTable()
+
+    async def use() -> object:
+        client = await table.get()
+        await client.create_entity({"PartitionKey": "p", "RowKey": uuid.uuid4().hex})
+        return client
+
+    async def use_and_close() -> object:
+        client = await use()
+        await table.close()
+        return client
+
+    first = asyncio.run(use())
+    second = asyncio.run(use_and_close())
+    assert second is not first
+    asyncio.run(first.close())  # type: ignore[attr-defined]
+
+
+async def test_closing_releases_the_connections_and_a_never_used_table_closes_quietly(own_table: str) -> None:
+    await storage._ProcessTable().close()
+    table = storage._ProcessTable()
+    client = await table.get()
+    transport: Any = client._client._client._pipeline._transport
+    assert transport.session is not None
+    await table.close()
+    assert transport.session is None and table._client is None

@@ -172,3 +172,37 @@ def test_entra_runs_sign_with_a_bearer_token_for_storage_from_the_configured_ide
     assert bearer._scopes == ("https://storage.azure.com/.default",)
     identity: list[Any] = [c for c in bearer._credential.credentials if type(c).__name__ == "ManagedIdentityCredential"]
     assert identity and identity[0]._credential._client._identity_config == {"client_id": "client-1"}
+
+
+def test_account_sas_grants_every_table_operation_for_24_hours_and_is_renewed_halfway(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from datetime import UTC, datetime, timedelta
+    from urllib.parse import parse_qs
+
+    from azure.core.credentials import AzureNamedKeyCredential
+
+    monkeypatch.setenv("TZ", "America/New_York")  # the expiry must be computed in UTC, not local time
+    time.tzset()
+    try:
+        clock = [1000.0]
+        monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+        key = AzureNamedKeyCredential("devstoreaccount1", "a2V5" * 8)
+        renewal = storage._RenewedAccountSas(key)
+        fields = {name: values[0] for name, values in parse_qs(renewal.sas.signature).items()}
+        assert set(fields["sp"]) == set("rwdlacu") and set(fields["srt"]) == set("sco")
+        expiry = datetime.strptime(fields["se"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        assert abs(expiry - (datetime.now(UTC) + timedelta(hours=24))) < timedelta(minutes=1)
+        assert renewal.renew_at == 1000.0 + 12 * 3600
+        first = renewal.sas.signature
+        clock[0] = 1000.0 + 12 * 3600 - 1
+        renewal.on_request(SimpleNamespace())
+        assert renewal.sas.signature == first  # not yet
+        clock[0] = 1000.0 + 12 * 3600
+        monkeypatch.setattr(storage, "datetime", type("Later", (datetime,), {
+            "now": classmethod(lambda cls, tz=None: datetime.now(tz) + timedelta(hours=12))}))  # fmt: skip
+        renewal.on_request(SimpleNamespace())
+        assert renewal.sas.signature != first and renewal.renew_at == clock[0] + 12 * 3600
+    finally:
+        monkeypatch.undo()
+        time.tzset()
