@@ -24,7 +24,8 @@ MUTANTS = ROOT / "mutants"
 EQUIVALENTS = ROOT / "scripts" / "mutation_equivalents.txt"
 REPORT = ROOT / "artifacts" / "mutation.md"
 TARGET = 0.90
-KILLED = {1, 3, 36, 37, -24, 24, 152, 255}  # a failing test, an error, a timeout, a type error
+# A failing test, an error, a timeout (SIGXCPU, or SIGKILL after it), a type error: the tests noticed.
+KILLED = {1, 3, 36, 37, -24, 24, 152, 255, -9}
 SURVIVED = {0}
 UNREACHED = {5, 33}  # no test ran the mutated function
 

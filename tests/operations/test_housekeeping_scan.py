@@ -4,6 +4,9 @@ where it says it stopped, and what a run reports."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
+
+import pytest
 
 from shared.housekeeping import Budget, Housekeeping
 from shared.ids import new_id
@@ -16,6 +19,7 @@ from shared.repositories import (
     ScanPosition,
 )
 from shared.service import utc_now
+from shared.storage import get_table
 
 
 async def a_list(owner: str, items: int, record: bool = False) -> TodoList:
@@ -70,3 +74,32 @@ async def test_removing_an_orphans_items_in_steps_says_when_none_are_left(table_
     assert await repository.remove_list_items(owner, orphaned.id, 2) == (2, False)
     assert await repository.remove_list_items(owner, orphaned.id, 3) == (3, True)
     assert await repository.remove_list_items(owner, orphaned.id, 3) == (0, True)
+
+
+async def test_orphan_items_with_ids_starting_with_a_letter_are_removed_too(table_name: str, owner: str) -> None:
+    orphaned = await a_list(owner, 0)
+    now = utc_now()
+    for first in "0f":
+        item = TodoItem(id=first + new_id()[1:], list_id=orphaned.id, name="i", created_date=now, updated_date=now)
+        await ItemRepository().add(owner, item, None)
+    await ListRepository().remove(owner, orphaned.id, None)
+    assert await HousekeepingRepository().remove_list_items(owner, orphaned.id, 10) == (2, True)
+
+
+async def test_removing_orphan_items_another_sweep_took_first_stops_and_looks_again_next_time(
+    table_name: str, owner: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shared.repositories
+
+    orphaned = await a_list(owner, 3)
+    await ListRepository().remove(owner, orphaned.id, None)
+    real_submit = shared.repositories._submit
+
+    async def another_sweep_first(operations: Any) -> None:
+        await (await get_table()).delete_entity(owner, operations[0][1]["RowKey"])
+        await real_submit(operations)
+
+    monkeypatch.setattr(shared.repositories, "_submit", another_sweep_first)
+    assert await HousekeepingRepository().remove_list_items(owner, orphaned.id, 10) == (0, False)
+    monkeypatch.setattr(shared.repositories, "_submit", real_submit)
+    assert await HousekeepingRepository().remove_list_items(owner, orphaned.id, 10) == (2, True)
