@@ -128,7 +128,7 @@ def render(modules: list[Module], reasons: dict[Key, str], stale: list[Key]) -> 
     for m in modules:
         lines.append(
             f"| {m.name} | {m.total} | {m.killed} | {len(m.survived)} | {len(m.unreached) + len(m.unchecked)}"
-            f" | {len(m.equivalent)} | {m.score:.1%} |"
+            f" | {len(m.equivalent)} | {m.score:.2%} |"
         )
     total = Module("all", killed=sum(m.killed for m in modules))
     for m in modules:
@@ -137,7 +137,7 @@ def render(modules: list[Module], reasons: dict[Key, str], stale: list[Key]) -> 
         total.unreached += m.unreached + m.unchecked
     lines.append(
         f"| **all** | {total.total} | {total.killed} | {len(total.survived)} | {len(total.unreached)}"
-        f" | {len(total.equivalent)} | {total.score:.1%} |"
+        f" | {len(total.equivalent)} | {total.score:.2%} |"
     )
     lines += ["", "## Survivors and unreached mutants (not equivalent)", ""]
     missed = total.survived + total.unreached
