@@ -100,3 +100,43 @@ def test_a_run_out_of_time_before_a_list_saves_that_lists_start() -> None:
     report = run(rows, budget=Budget(seconds=3.5), ticks=1.0)
     assert (report.orphan_items_removed, report.lists_finished, report.scan_completed) == (1, 1, False)
     assert rows.saves == [ScanPosition(OWNER, "I|b|")]
+
+
+def test_a_batch_delete_failing_for_any_other_reason_is_raised_not_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    from azure.data.tables import TableTransactionError
+
+    import shared.repositories
+
+    failure = TableTransactionError(message="0:throttled", index=0)
+    failure.status_code = 503
+    submitted: list[int] = []
+
+    async def failing_submit(operations: Sequence[tuple[object, ...]]) -> None:
+        submitted.append(len(operations))
+        raise failure
+
+    monkeypatch.setattr(shared.repositories, "_submit", failing_submit)
+    rows = [RowRef(OWNER, "K|a", "e1"), RowRef(OWNER, "K|b", "e2")]
+    with pytest.raises(TableTransactionError):
+        asyncio.run(HousekeepingRepository().remove_unchanged(rows))
+    assert submitted == [2]  # not retried without the row, as a 404 or 412 would be
+
+
+def test_a_row_gone_or_changed_since_read_is_dropped_and_the_rest_removed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from azure.data.tables import TableTransactionError
+
+    import shared.repositories
+
+    submitted: list[list[str]] = []
+
+    async def first_row_changed(operations: Sequence[tuple[object, ...]]) -> None:
+        submitted.append([op[1]["RowKey"] for op in operations])  # type: ignore[index]
+        if len(submitted) == 1:
+            changed = TableTransactionError(message="0:UpdateConditionNotSatisfied", index=0)
+            changed.status_code = 412
+            raise changed
+
+    monkeypatch.setattr(shared.repositories, "_submit", first_row_changed)
+    rows = [RowRef(OWNER, "K|a", "e1"), RowRef(OWNER, "K|b", "e2")]
+    assert asyncio.run(HousekeepingRepository().remove_unchanged(rows)) == 1
+    assert submitted == [["K|a", "K|b"], ["K|b"]]
