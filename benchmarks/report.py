@@ -94,12 +94,12 @@ def cost_markdown(result: dict[str, Any]) -> str:
         "not deducted.",
         "",
         "| verb | GB-s per request (alone, busy) | Flex GB-s $ (alone, busy) | executions $ | Table tx | Table $ "
-        "| gateway $ | total, cache hit 0% | 50% | 90% |",
+        "| gateway $ | total (low to high), cache hit 0% | 50% | 90% |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for verb, c in cost["per_million"].items():
         totals = c["total_usd_by_cache_hit_ratio"]
-        cells = [f"{t['busy']} to {t['alone']}" for t in totals.values()]
+        cells = [f"{min(t.values())} to {max(t.values())}" for t in totals.values()]
         lines.append(
             f"| {verb} | {c['gb_s_per_request']['alone']}, {c['gb_s_per_request']['busy']} | "
             f"{c['flex_gb_s_usd']['alone']}, {c['flex_gb_s_usd']['busy']} | {c['flex_executions_usd']} | "
