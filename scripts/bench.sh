@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks (about 15 minutes on 2 cores): starts Azurite and the local host (our app, then the FastAPI
+# Benchmarks (15 to 25 minutes on 2 cores): starts Azurite and the local host (our app, then the FastAPI
 # peer with its default client and with ours), loads data and writes benchmarks/results/latest.{json,md}
 # and throughput.png; progress on stderr. `--quick` for a smoke run (about a minute and a half).
 set -euo pipefail
