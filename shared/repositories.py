@@ -22,8 +22,10 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from azure.core import MatchConditions
+from azure.core.async_paging import AsyncItemPaged
 from azure.core.exceptions import ResourceModifiedError, ResourceNotFoundError
-from azure.data.tables import TableTransactionError, UpdateMode
+from azure.data.tables import TableEntity, TableTransactionError, UpdateMode
+from azure.data.tables.aio import TableClient
 
 from shared.errors import NotFound
 from shared.models import ItemState, TodoItem, TodoList
@@ -70,6 +72,17 @@ def _list_key(list_id: str) -> str:
 
 def _item_prefix(list_id: str) -> str:
     return f"I|{list_id}|"
+
+
+def _item_keys(table: TableClient, owner: str, list_id: str, per_page: int) -> AsyncItemPaged[TableEntity]:
+    """The row keys of one list's items, in key order: what a cascade delete sweeps."""
+    prefix = _item_prefix(list_id)
+    return table.query_entities(
+        "PartitionKey eq @pk and RowKey gt @low and RowKey lt @high",
+        parameters={"pk": owner, "low": prefix, "high": prefix + "~"},
+        select=["RowKey"],
+        results_per_page=per_page,
+    )
 
 
 def _item_key(list_id: str, item_id: str) -> str:
@@ -370,17 +383,11 @@ class ItemRepository:
     async def remove_all(self, owner: str, list_id: str) -> int:
         """Delete every item of a list in transactions of 100; safe to repeat after a failure."""
         table = await get_table()
-        prefix = _item_prefix(list_id)
         removed = 0
         while True:
             keys: list[str] = []
             async with translate_storage_errors():
-                pager = table.query_entities(
-                    "PartitionKey eq @pk and RowKey gt @low and RowKey lt @high",
-                    parameters={"pk": owner, "low": prefix, "high": prefix + "~"},
-                    select=["RowKey"],
-                    results_per_page=PAGE_LIMIT,
-                )
+                pager = _item_keys(table, owner, list_id, PAGE_LIMIT)
                 async for entity in pager:
                     keys.append(entity["RowKey"])
                     if len(keys) >= PAGE_LIMIT:
@@ -515,16 +522,10 @@ class HousekeepingRepository:
         call removed and whether none are left. Only for a list whose row is gone: no item can
         be added to such a list, so nothing here can delete a live row."""
         table = await get_table()
-        prefix = _item_prefix(list_id)
         wanted = min(limit, PAGE_LIMIT)
         keys: list[str] = []
         async with translate_storage_errors():
-            pager = table.query_entities(
-                "PartitionKey eq @pk and RowKey gt @low and RowKey lt @high",
-                parameters={"pk": owner, "low": prefix, "high": prefix + "~"},
-                select=["RowKey"],
-                results_per_page=wanted + 1,
-            )
+            pager = _item_keys(table, owner, list_id, wanted + 1)
             async for entity in pager:
                 keys.append(entity["RowKey"])
                 if len(keys) > wanted:
