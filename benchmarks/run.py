@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import statistics
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,15 @@ from benchmarks import coldstart, compare, cost, inprocess, load, prices, report
 from benchmarks.common import FULL, QUICK, RESULTS, Config, machine, vm_hwm_mib
 from benchmarks.hosts import APPS, serving
 from benchmarks.progress import Progress
-from tests.support import Azurite
+from tests.support import Azurite, LocalHost
 
 __all__ = ["FULL", "QUICK", "RESULTS", "run"]
 CPU_ROUNDS = 7  # rounds of the client CPU probe; the machine is shared: minimum shown, change paired per round
+
+
+def _pid(host: LocalHost) -> int:
+    assert host.process is not None
+    return host.process.pid
 
 
 def client_variants(connection_string: str) -> dict[str, dict[str, Any]]:
@@ -30,7 +36,7 @@ def client_variants(connection_string: str) -> dict[str, dict[str, Any]]:
 
 def planned_seconds(config: Config) -> float:
     return (
-        len(APPS) * (load.planned_seconds(config) + 2)
+        load.planned_seconds(config, len(APPS)) + 2 * len(APPS)
         + storage.planned_seconds(config)
         + scale.planned_seconds(config)
         + inprocess.planned_seconds(config)
@@ -49,17 +55,15 @@ def run(config: Config, out_dir: Path) -> dict[str, Any]:
     }
     azurite = Azurite().start()
     try:
-        for name in APPS:  # ours, the default-client peer, the peer on our client
-            with serving(name, azurite) as host:
-                assert host.process is not None
-                key = "http" if name == "ours" else f"http_{name}"
-                result[key] = load.http_benchmarks(
-                    config, azurite.connection_string, host.base_url, host.process.pid, progress, name
-                )
-                result.setdefault("server_peak_rss_mib", {})[name] = vm_hwm_mib(host.process.pid)
-                if name == "ours":
-                    with progress.step("cost", "storage transactions per request", 2):
-                        result["storage_transactions"] = cost.transactions_per_request(host)
+        with ExitStack() as stack:  # all three served at once: their runs take turns (load.http_benchmarks)
+            hosts = {name: stack.enter_context(serving(name, azurite)) for name in APPS}
+            served = [load.Served(name, host.base_url.removesuffix("/api"), _pid(host)) for name, host in hosts.items()]
+            by_app = load.http_benchmarks(config, azurite.connection_string, served, progress)
+            for name, host in hosts.items():
+                result["http" if name == "ours" else f"http_{name}"] = by_app[name]
+                result.setdefault("server_peak_rss_mib", {})[name] = vm_hwm_mib(_pid(host))
+            with progress.step("cost", "storage transactions per request", 2):
+                result["storage_transactions"] = cost.transactions_per_request(hosts["ours"])
         result["storage_direct"] = asyncio.run(storage.storage_benchmarks(config, azurite.connection_string, progress))
         result["client_cpu_ms_per_call"] = {}
         variants = client_variants(azurite.connection_string)
