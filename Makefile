@@ -27,4 +27,5 @@ lint: setup
 	.venv/bin/ruff check . && .venv/bin/mypy
 
 clean:
-	rm -rf .venv .venv-checkov .venv-worker313 node_modules .pytest_cache .mypy_cache .ruff_cache artifacts
+	rm -rf .venv .venv-checkov .venv-worker313 node_modules .pytest_cache .mypy_cache .ruff_cache mutants
+	find artifacts -type f ! -name mutation.md -delete 2>/dev/null || true  # mutation.md is committed
