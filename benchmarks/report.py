@@ -27,20 +27,22 @@ def markdown(result: dict[str, Any]) -> str:
         f"Measured {m['date']} on {m['cores']} cores ({m['cpu']}), Python {m['python']}, Azurite in memory, "
         f"load from {result['load_generator']}. Each point: the median of {cfg['repeats']} runs of "
         f"{cfg['seconds']:g} s, longer where a first round completed fewer than {MIN_REQUESTS} requests ({longer}; "
-        "that round then only calibrated the length), the range of the runs in brackets. The three apps are "
+        "that round then only calibrated the length), the range of the runs in brackets; req/s counts 2xx answers "
+        "only (errors are in the last column, summed over the runs). The three apps are "
         "served at once and take turns run by run, so drift hits them alike. Peer: FastAPI behind "
         "func.AsgiFunctionApp on the same local host, the same service calls, its storage client on the SDK's "
         "defaults; \"same client\": the peer on our client configuration.",
         "",
         "| verb | c | ours req/s (runs) | p50 ms | p99 ms | peer req/s | peer p50 | peer p99 | ours / peer req/s "
-        "| p50, p99 ours / peer | ours / peer same client | ours / raw storage | server CPU ms/req | non-2xx |",
+        "| p50, p99 ours / peer | ours / peer same client | ours / raw storage | server CPU ms/req "
+        "| non-2xx: ours, peer, same client |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for verb in VERBS:
         for c, h in result["http"][verb].items():
             p = result["http_peer"][verb][c]
             r, same = result["vs_peer"][verb][c], result["vs_peer_same_client"][verb][c]
-            errors = h["non_2xx"] + p["non_2xx"] + result["http_peer_same_client"][verb][c]["non_2xx"]
+            errors = f"{h['non_2xx']}, {p['non_2xx']}, {result['http_peer_same_client'][verb][c]['non_2xx']}"
             lines.append(
                 f"| {verb} | {c} | {h['rps']} ({_spread(h)}) | {h['p50_ms']:.2f} | {h['p99_ms']:.2f} | {p['rps']} | "
                 f"{p['p50_ms']:.2f} | {p['p99_ms']:.2f} | {r['rps']} | {r['p50']}, {r['p99']} | {same['rps']} | "

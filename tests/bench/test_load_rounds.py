@@ -70,3 +70,16 @@ def test_a_point_with_too_few_requests_is_measured_again_over_a_longer_window(
 def test_the_longer_window_is_capped(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     _, calls = _run(monkeypatch, tmp_path, {"ours": 5, "peer": 500, "peer_same_client": 500})
     assert max(seconds for _, _, seconds in calls) == load.MAX_RUN_SECONDS
+
+
+def test_throughput_counts_only_successful_answers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    summary = ('WRK_JSON {"requests": 300, "duration_us": 3000000, "non_2xx": 60, "socket_errors": 0, '
+               '"p50_us": 1000, "p95_us": 2000, "p99_us": 3000, "mean_us": 1200.0}\n')  # fmt: skip
+
+    class Finished:
+        stdout = "Running 3s test\n" + summary
+
+    monkeypatch.setattr("benchmarks.load.subprocess.run", lambda *args, **kwargs: Finished())
+    run = load.run_wrk("http://127.0.0.1:1", "put_state", "list", tmp_path / "ids", 32, 3)
+    assert run["rps"] == 80.0  # (300 - 60) / 3 s: a fast 503 is not work done
+    assert run["requests"] == 300 and run["non_2xx"] == 60
