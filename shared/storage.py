@@ -183,7 +183,7 @@ def client_options(credential: Any) -> dict[str, Any]:
     hooks and tracing (the Table dependency spans of telemetry come from it). Left out of the SDK's
     default list: user agent, proxy, redirect, network-trace and HTTP logging, and the secondary-
     location handling of its retry policy (the account is not read-access geo-redundant).
-    make bench: 6-13% less client CPU per point call, a borderline win (README, Performance)."""
+    make bench: 10-18% less client CPU per point call on a quiet machine (README, Performance)."""
     if isinstance(credential, AzureNamedKeyCredential):
         renewal = _RenewedAccountSas(credential)
         auth: list[Any] = [renewal, AzureSasCredentialPolicy(renewal.sas)]
