@@ -34,6 +34,13 @@ from shared.storage import get_table, is_table_missing, translate_storage_errors
 T = TypeVar("T")
 BATCH_LIMIT = 100  # Table Storage: at most 100 operations per transaction
 PAGE_LIMIT = 1000  # Table Storage: at most 1,000 entities per query page
+# What a page of lists or items, or the rows of a batch of item ids, read ($select): the properties
+# the models are made from. Leaving out PartitionKey and the system Timestamp (one strptime per
+# row) spares the SDK about a fifth of the client CPU of reading a 100-item page (measured A/B in
+# one process against Azurite). A selected property a row lacks comes back null from Azure and
+# absent from Azurite (Azure/Azurite#2535): both read as None.
+LIST_PROPERTIES = ("RowKey", "Name", "Description", "CreatedDate", "UpdatedDate")
+ITEM_PROPERTIES = ("RowKey", "Name", "Description", "State", "DueDate", "CompletedDate", "CreatedDate", "UpdatedDate")
 
 
 class VersionConflict(Exception):
@@ -183,6 +190,7 @@ async def _get(owner: str, row_key: str) -> dict[str, Any] | None:
 async def _range(
     owner: str,
     prefix: str,
+    properties: Sequence[str],
     after: str | None,
     limit: int,
     skip: int,
@@ -197,7 +205,9 @@ async def _range(
     wanted = skip + limit + 1
     rows: list[dict[str, Any]] = []
     async with translate_storage_errors():
-        pager = table.query_entities(query, parameters=params, results_per_page=min(wanted, PAGE_LIMIT))
+        pager = table.query_entities(
+            query, parameters=params, select=list(properties), results_per_page=min(wanted, PAGE_LIMIT)
+        )
         async for entity in pager:
             rows.append(entity)
             if len(rows) >= wanted:
@@ -287,7 +297,7 @@ class ListRepository:
                 raise VersionConflict() from exc
 
     async def page(self, owner: str, after: str | None, limit: int, skip: int) -> Page[TodoList]:
-        rows, more = await _range(owner, "L|", after, limit, skip)
+        rows, more = await _range(owner, "L|", LIST_PROPERTIES, after, limit, skip)
         return Page([_list_from_entity(row) for row in rows], more)
 
 
@@ -327,6 +337,7 @@ class ItemRepository:
                     "low": _item_key(list_id, ordered[0]),
                     "high": _item_key(list_id, ordered[-1]),
                 },
+                select=list(ITEM_PROPERTIES),  # the row's ETag still comes with each row
                 results_per_page=PAGE_LIMIT,
             )
             rows = 0
@@ -373,10 +384,17 @@ class ItemRepository:
         self, owner: str, list_id: str, state: ItemState | None, after: str | None, limit: int, skip: int
     ) -> Page[TodoItem]:
         if state is None:
-            rows, more = await _range(owner, _item_prefix(list_id), after, limit, skip)
+            rows, more = await _range(owner, _item_prefix(list_id), ITEM_PROPERTIES, after, limit, skip)
         else:
             rows, more = await _range(
-                owner, _item_prefix(list_id), after, limit, skip, " and State eq @state", {"state": state.value}
+                owner,
+                _item_prefix(list_id),
+                ITEM_PROPERTIES,
+                after,
+                limit,
+                skip,
+                " and State eq @state",
+                {"state": state.value},
             )
         return Page([_item_from_entity(row) for row in rows], more)
 

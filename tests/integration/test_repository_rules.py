@@ -153,6 +153,48 @@ async def test_item_rows_keep_every_field_and_omit_empty_ones(owner: str) -> Non
     assert row["State"] == "todo"
 
 
+async def test_pages_and_batches_read_only_the_model_properties_yet_every_field_and_etag(
+    owner: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = await get_table()
+    query = table.query_entities
+    rows_read: list[Any] = []
+
+    def recording_query(*args: Any, **kwargs: Any) -> Any:
+        """The real query against Azurite; each page's rows are kept to see what they carried."""
+        pager = query(*args, **kwargs)
+
+        async def rows() -> AsyncIterator[Any]:
+            async for row in pager:
+                rows_read.append(row)
+                yield row
+
+        return rows()
+
+    monkeypatch.setattr(table, "query_entities", recording_query)
+    lists, items = ListRepository(), ItemRepository()
+    described, plain = a_list("a").model_copy(update={"description": "d"}), a_list("b")
+    for todo_list in sorted((described, plain), key=lambda t: t.id):
+        await lists.add(owner, todo_list, None)
+    now = utc_now()
+    full = an_item(described.id).model_copy(
+        update={"description": "d", "state": ItemState.DONE, "due_date": now + timedelta(days=1), "completed_date": now}
+    )
+    bare = an_item(described.id)
+    for item in (full, bare):
+        await items.add(owner, item, None)
+    list_page = await lists.page(owner, None, 10, 0)
+    assert sorted(list_page.values, key=lambda t: t.id) == sorted([described, plain], key=lambda t: t.id)
+    item_page = await items.page(owner, described.id, None, None, 10, 0)
+    assert sorted(item_page.values, key=lambda i: i.id) == sorted([full, bare], key=lambda i: i.id)
+    done_page = await items.page(owner, described.id, ItemState.DONE, None, 10, 0)
+    assert done_page.values == [full]
+    batch = await items.get_many(owner, described.id, [full.id, bare.id])
+    assert batch == {item.id: await _stored_item(owner, item) for item in (full, bare)}  # ETags too
+    assert len(rows_read) == 7  # 2 lists, 2 items, 1 done item, 2 of a batch: none with a Timestamp
+    assert all(row.metadata["timestamp"] is None and "PartitionKey" not in row for row in rows_read)
+
+
 def with_id(model: TodoItem, first: str) -> TodoItem:
     """The same item with an id starting with `first` (ids are hex: 0-9 and a-f sort differently)."""
     return model.model_copy(update={"id": first + new_id()[1:]})
