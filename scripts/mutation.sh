@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Mutation testing of shared/ (`make mutation`, about N minutes on 2 cores; not part of `make test`).
+# Mutation testing of shared/ (`make mutation`, 6 to 25 minutes on 2 cores by the machine; not part of `make test`).
 # mutmut (pinned in requirements-dev.txt, configured in pyproject.toml [tool.mutmut]) copies the
 # project into mutants/, mutates shared/ one change at a time and runs, for each mutant, only the
 # unit and integration tests that called the mutated function. scripts/mutation_report.py then
