@@ -46,6 +46,11 @@ def connection_string(port: int) -> str:
     )
 
 
+# A directory where each child server keeps its output, one file per server (the benchmark sets
+# it: a run that fails on a 503 then shows why storage was unreachable). Unset, output is dropped.
+SERVER_LOG_DIR_SETTING = "TEST_SERVER_LOG_DIR"
+
+
 class _ServerProcess:
     """A server started as a child process and considered ready once its port accepts."""
 
@@ -53,9 +58,16 @@ class _ServerProcess:
     process: subprocess.Popen[bytes] | None
 
     def _spawn(self, command: list[str], env: Mapping[str, str] | None = None) -> None:
-        self.process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+        log_dir = os.environ.get(SERVER_LOG_DIR_SETTING)
+        if log_dir:
+            Path(log_dir).mkdir(parents=True, exist_ok=True)
+            log_path = Path(log_dir) / f"{type(self).__name__.lower()}-{self.port}.log"
+            with log_path.open("ab") as output:  # the child keeps its own copy of the descriptor
+                self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+        else:
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
         wait_for_port(self.port)
 
     def stop(self) -> None:

@@ -46,6 +46,8 @@ def test_quick_benchmark_produces_every_number_and_judges_every_target(tmp_path:
     get_item = per_million["get_item"]["total_usd_by_cache_hit_ratio"]
     assert get_item["0.9"]["alone"] < get_item["0.0"]["alone"]  # a cache hit skips the function and storage
     assert all(s["rps_per_instance"] > 0 for s in result["cost"]["scale_on_paper"].values())
+    logs = {path.name.split("-")[0] for path in (tmp_path / "logs").glob("*.log")}
+    assert {"azurite", "localhost", "peerhost"} <= logs, logs  # each server's output is kept for a failed run
     markdown = (tmp_path / "latest.md").read_text()
     assert "| get_item |" in markdown and "Cost per million requests" in markdown
     assert "[bench" in run.stderr and "finished in" in run.stderr  # progress went to stderr, one line a step
