@@ -12,6 +12,7 @@ import sys
 import time
 import uuid
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,12 +63,9 @@ class _ServerProcess:
         if log_dir:
             Path(log_dir).mkdir(parents=True, exist_ok=True)
             log_path = Path(log_dir) / f"{type(self).__name__.lower()}-{self.port}.log"
-            with log_path.open("ab") as output:  # the child keeps its own copy of the descriptor
-                self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
-        else:
-            self.process = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-            )
+        # the child keeps its own copy of the descriptor, so ours can close at once
+        with log_path.open("ab") if log_dir else nullcontext(subprocess.DEVNULL) as output:
+            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
         wait_for_port(self.port)
 
     def stop(self) -> None:
