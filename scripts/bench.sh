@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks (20 to 26 minutes on 2 cores): starts Azurite and the local host (our app and the FastAPI
+# Benchmarks (19 to 26 minutes on 2 cores): starts Azurite and the local host (our app and the FastAPI
 # peer with its default client and with ours, served at once and taking turns), loads data and writes benchmarks/results/latest.{json,md}
 # and throughput.png; progress on stderr. `--quick` for a smoke run (about a minute and a half).
 set -euo pipefail
