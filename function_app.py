@@ -10,7 +10,7 @@ from functions.docs import bp as docs_blueprint
 from functions.housekeeping import bp as housekeeping_blueprint
 from functions.items import bp as items_blueprint
 from functions.lists import bp as lists_blueprint
-from shared.openapi import describe
+from shared.web.openapi import describe
 
 # No function keys: App Service authentication (Easy Auth) admits only the gateway's identity.
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)

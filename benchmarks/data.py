@@ -9,9 +9,9 @@ from pathlib import Path
 from azure.data.tables import TableClient
 
 from benchmarks.common import OWNER
-from shared.ids import new_id
-from shared.models import TodoItem, TodoList
-from shared.repositories import _item_entity, _list_entity
+from shared.domain.ids import new_id
+from shared.domain.models import TodoItem, TodoList
+from shared.storage.repositories import _item_entity, _list_entity
 
 
 def now() -> datetime:

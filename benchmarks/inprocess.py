@@ -80,11 +80,11 @@ async def in_process(config: Config, connection_string: str) -> dict[str, Any]:
     os.environ["TODO_PEER_CLIENT"] = "ours"
     import benchmarks.peer.function_app as peer
     import function_app
-    import shared.service as service_module
+    import shared.service.todos as service_module
     from inmemory.repositories import FakeIdempotencyRepository, FakeItemRepository, FakeListRepository, FakeStore
-    from shared.config import reset_settings_cache
-    from shared.models import TodoItemWrite, TodoListWrite
-    from shared.storage import close_table_client
+    from shared.platform.settings import reset_settings_cache
+    from shared.domain.models import TodoItemWrite, TodoListWrite
+    from shared.storage.client import close_table_client
 
     reset_settings_cache()
     table = TableClient.from_connection_string(connection_string, "todo")

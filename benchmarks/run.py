@@ -29,8 +29,8 @@ def _pid(host: LocalHost) -> int:
 def client_variants(connection_string: str) -> dict[str, dict[str, Any]]:
     """The storage client configurations whose CPU per call is compared: the SDK's defaults (as
     the peer builds it), our options on the SDK's default pipeline (before) and ours as
-    shared.storage builds it, with only the pipeline policies the app needs (after)."""
-    from shared.storage import CLIENT_OPTIONS
+    shared.storage.client builds it, with only the pipeline policies the app needs (after)."""
+    from shared.storage.client import CLIENT_OPTIONS
 
     return {"sdk_defaults": {"use_env_settings": False}, "ours_default_pipeline": dict(CLIENT_OPTIONS),
             "ours": storage.our_client_options(connection_string)}  # fmt: skip

@@ -14,7 +14,7 @@ from benchmarks.common import Config
 from benchmarks.data import fill_other_partitions, make_items, make_list
 from benchmarks.hosts import serving
 from benchmarks.progress import Progress
-from shared.storage import CLIENT_OPTIONS
+from shared.storage.client import CLIENT_OPTIONS
 from tests.support import ApiClient, Azurite, LocalHost
 
 

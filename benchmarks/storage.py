@@ -15,10 +15,10 @@ from azure.data.tables.aio import TableServiceClient
 from benchmarks.common import VERBS, Config, closed_loop, median_run
 from benchmarks.data import make_items, make_list, now
 from benchmarks.progress import Progress
-from shared.ids import new_id
-from shared.models import TodoItem
-from shared.repositories import _item_entity
-from shared.storage import client_options
+from shared.domain.ids import new_id
+from shared.domain.models import TodoItem
+from shared.storage.repositories import _item_entity
+from shared.storage.client import client_options
 
 MEASURES = (*VERBS, "get_item_with_list")
 CPU_PROBES = ("get_entity", "update_entity", "transaction_of_2")
@@ -106,7 +106,7 @@ async def _storage_round(
 async def storage_benchmarks(config: Config, connection_string: str, progress: Progress) -> dict[str, dict[str, Any]]:
     sync_table = TableClient.from_connection_string(connection_string, "todo")
     results: dict[str, dict[str, Any]] = {name: {} for name in MEASURES}
-    # The same client as the API's (shared.storage), so the limit is a fair one.
+    # The same client as the API's (shared.storage.client), so the limit is a fair one.
     options = our_client_options(connection_string)
     async with AsyncTableClient.from_connection_string(connection_string, "todo", **options) as table:
         for concurrency in config.concurrencies:
@@ -116,7 +116,7 @@ async def storage_benchmarks(config: Config, connection_string: str, progress: P
 
 
 def our_client_options(connection_string: str) -> dict[str, Any]:
-    """The options shared.storage gives the API's client, for this connection string."""
+    """The options shared.storage.client gives the API's client, for this connection string."""
     return client_options(TableServiceClient.from_connection_string(connection_string).credential)
 
 

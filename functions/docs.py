@@ -11,9 +11,9 @@ from pathlib import Path
 
 import azure.functions as func
 
-from shared.config import WebAuth
-from shared.http import ApiCall, HttpProblem, guard_other_methods, public_handler
-from shared.openapi import document_bytes
+from shared.platform.settings import WebAuth
+from shared.web.http import ApiCall, HttpProblem, guard_other_methods, public_handler
+from shared.web.openapi import document_bytes
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]
 PUBLIC = func.AuthLevel.ANONYMOUS

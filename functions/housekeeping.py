@@ -15,9 +15,9 @@ import time
 
 import azure.functions as func
 
-from shared.config import get_settings
-from shared.housekeeping import get_housekeeping
-from shared.telemetry import configure as configure_telemetry
+from shared.platform.settings import get_settings
+from shared.service.housekeeping import get_housekeeping
+from shared.platform.telemetry import configure as configure_telemetry
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]
 logger = logging.getLogger("todo.housekeeping")

@@ -2,9 +2,9 @@
 
 import azure.functions as func
 
-from shared.http import ApiCall, api_handler, guard_other_methods
-from shared.models import TodoListPatch, TodoListWrite, sent_fields
-from shared.service import get_service
+from shared.web.http import ApiCall, api_handler, guard_other_methods
+from shared.domain.models import TodoListPatch, TodoListWrite, sent_fields
+from shared.service.todos import get_service
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]
 # Anonymous at the Functions host: in Azure, App Service authentication in front of the app lets

@@ -11,9 +11,9 @@ import itertools
 from collections.abc import Sequence
 from typing import TypeVar
 
-from shared.errors import NotFound
-from shared.models import ItemState, TodoItem, TodoList
-from shared.repositories import (
+from shared.domain.errors import NotFound
+from shared.domain.models import ItemState, TodoItem, TodoList
+from shared.storage.repositories import (
     IdempotencyRecord,
     IdempotencyRecordExists,
     IdempotencyRepository,

@@ -22,11 +22,11 @@ import azure.functions as func
 from fastapi import FastAPI, Header, Request, Response
 from fastapi.responses import JSONResponse
 
-import shared.storage
-from shared.config import get_settings
-from shared.errors import NotFound, PreconditionFailed, StorageUnavailable, TodoError, UnknownItems
-from shared.models import ItemState, TodoItem, TodoItemPatch, TodoItemWrite, sent_fields
-from shared.service import UNCONDITIONAL, Expectation, TodoService
+import shared.storage.client
+from shared.platform.settings import get_settings
+from shared.domain.errors import NotFound, PreconditionFailed, StorageUnavailable, TodoError, UnknownItems
+from shared.domain.models import ItemState, TodoItem, TodoItemPatch, TodoItemWrite, sent_fields
+from shared.service.todos import UNCONDITIONAL, Expectation, TodoService
 
 
 def _sdk_default_client(settings: Any) -> Any:
@@ -41,9 +41,9 @@ def _sdk_default_client(settings: Any) -> Any:
 
 def use_sdk_default_client() -> None:
     """Route the service's storage calls through a default-built client (the peer as its users
-    would run it) instead of shared.storage's tuned one."""
-    shared.storage._build_table_client = _sdk_default_client
-    shared.storage.forget_table_client()
+    would run it) instead of shared.storage.client's tuned one."""
+    shared.storage.client._build_table_client = _sdk_default_client
+    shared.storage.client.forget_table_client()
 
 
 if os.environ.get("TODO_PEER_CLIENT", "sdk-defaults") != "ours":

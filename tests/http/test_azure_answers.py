@@ -16,8 +16,8 @@ import azure.functions as func
 import pytest
 from azure.functions.http import HttpResponseConverter
 
-from shared.config import reset_settings_cache
-from shared.storage import close_table_client, forget_table_client
+from shared.platform.settings import reset_settings_cache
+from shared.storage.client import close_table_client, forget_table_client
 from tests.support import ApiClient, Azurite, Response
 
 # Written by the HTTP server (Kestrel in Azure, aiohttp here), not by the worker's converter.

@@ -12,7 +12,7 @@ import pytest
 
 import function_app
 from devhost.server import collect_functions
-from shared.openapi import OPERATIONS, build_document
+from shared.web.openapi import OPERATIONS, build_document
 from tests.support import ApiClient
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,7 +16,7 @@ import azure.functions as func
 import pytest
 
 from functions.docs import get_app, get_docs
-from shared.config import reset_settings_cache
+from shared.platform.settings import reset_settings_cache
 from tests.support import ApiClient
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from azure.data.tables import TableTransactionError
 
-from shared.errors import NotFound, StorageUnavailable
-from shared.ids import new_id
-from shared.models import ItemState, TodoItem, TodoList
-from shared.repositories import (
+from shared.domain.errors import NotFound, StorageUnavailable
+from shared.domain.ids import new_id
+from shared.domain.models import ItemState, TodoItem, TodoList
+from shared.storage.repositories import (
     IdempotencyRecord,
     IdempotencyRecordExists,
     IdempotencyRepository,
@@ -22,8 +22,8 @@ from shared.repositories import (
     Stored,
     VersionConflict,
 )
-from shared.service import utc_now
-from shared.storage import get_table
+from shared.service.todos import utc_now
+from shared.storage.client import get_table
 
 
 def a_list(name: str = "home") -> TodoList:
@@ -252,10 +252,10 @@ async def test_replace_drops_fields_the_new_version_no_longer_has(owner: str) ->
 async def test_get_many_past_a_page_reads_only_the_wanted_ids_after_the_last_row_read(
     owner: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import shared.repositories
-    from shared.storage import start_round_trip_count
+    import shared.storage.repositories
+    from shared.storage.client import start_round_trip_count
 
-    monkeypatch.setattr(shared.repositories, "PAGE_LIMIT", 3)
+    monkeypatch.setattr(shared.storage.repositories, "PAGE_LIMIT", 3)
     lists, items = ListRepository(), ItemRepository()
     todo_list = a_list()
     await lists.add(owner, todo_list, None)
@@ -286,7 +286,7 @@ async def test_get_many_spans_the_range_from_the_lowest_to_the_highest_wanted_id
 async def test_removing_items_after_a_concurrent_sweep_took_some_queries_again(
     owner: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import shared.repositories
+    import shared.storage.repositories
 
     lists, items = ListRepository(), ItemRepository()
     todo_list = a_list()
@@ -294,7 +294,7 @@ async def test_removing_items_after_a_concurrent_sweep_took_some_queries_again(
     stored = [an_item(todo_list.id, f"i{n}") for n in range(5)]
     for item in stored:
         await items.add(owner, item, None)
-    real_submit = shared.repositories._submit
+    real_submit = shared.storage.repositories._submit
     swept: list[str] = []
 
     async def another_sweep_first(operations: Any) -> None:
@@ -304,15 +304,15 @@ async def test_removing_items_after_a_concurrent_sweep_took_some_queries_again(
             await (await get_table()).delete_entity(owner, row_key)
         await real_submit(operations)
 
-    monkeypatch.setattr(shared.repositories, "_submit", another_sweep_first)
+    monkeypatch.setattr(shared.storage.repositories, "_submit", another_sweep_first)
     assert await items.remove_all(owner, todo_list.id) == 4  # the fifth was the other sweep's
     assert (await items.page(owner, todo_list.id, None, None, 10, 0)).values == []
 
 
 @pytest.fixture
 async def own_table(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[None]:
-    from shared.config import reset_settings_cache
-    from shared.storage import close_table_client
+    from shared.platform.settings import reset_settings_cache
+    from shared.storage.client import close_table_client
 
     await close_table_client()
     monkeypatch.setenv("TODO_TABLE_NAME", "t" + new_id()[:20])
@@ -336,10 +336,10 @@ async def test_a_write_to_a_table_that_vanished_is_retryable_not_a_conflict(owne
 
 
 async def test_removing_items_continues_after_a_full_page(owner: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    import shared.repositories
+    import shared.storage.repositories
 
-    monkeypatch.setattr(shared.repositories, "PAGE_LIMIT", 3)
-    monkeypatch.setattr(shared.repositories, "BATCH_LIMIT", 2)
+    monkeypatch.setattr(shared.storage.repositories, "PAGE_LIMIT", 3)
+    monkeypatch.setattr(shared.storage.repositories, "BATCH_LIMIT", 2)
     lists, items = ListRepository(), ItemRepository()
     todo_list = a_list()
     await lists.add(owner, todo_list, None)
@@ -373,7 +373,7 @@ async def test_a_conditional_list_delete_with_a_stale_etag_is_a_conflict(owner: 
 async def test_the_expiry_sweep_reads_idempotency_records_only_and_at_most_the_limit(
     owner: str, own_table: None
 ) -> None:
-    from shared.repositories import HousekeepingRepository
+    from shared.storage.repositories import HousekeepingRepository
 
     old = utc_now() - timedelta(days=3)
     ancient_list = a_list().model_copy(update={"created_date": old, "updated_date": old})

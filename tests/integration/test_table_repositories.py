@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from shared.errors import NotFound
-from shared.ids import new_id
-from shared.models import ItemState, TodoItem, TodoItemWrite, TodoList, TodoListWrite
-from shared.repositories import ItemRepository, ListRepository, Stored, VersionConflict
-from shared.service import UNCONDITIONAL, TodoService, utc_now
-from shared.storage import get_table
+from shared.domain.errors import NotFound
+from shared.domain.ids import new_id
+from shared.domain.models import ItemState, TodoItem, TodoItemWrite, TodoList, TodoListWrite
+from shared.storage.repositories import ItemRepository, ListRepository, Stored, VersionConflict
+from shared.service.todos import UNCONDITIONAL, TodoService, utc_now
+from shared.storage.client import get_table
 
 
 def a_list(name: str = "home") -> TodoList:
@@ -160,8 +160,8 @@ async def test_storage_client_ignores_proxy_variables_and_reaches_storage_direct
 ) -> None:
     # A proxy nobody listens on: a client that honoured it (and paid a thread hop per call to
     # look it up) would fail here. The process client is built fresh so it sees this environment.
-    from shared.config import get_settings
-    from shared.storage import _build_table_client
+    from shared.platform.settings import get_settings
+    from shared.storage.client import _build_table_client
 
     await get_table()  # the table exists (created by the process client)
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
@@ -197,9 +197,9 @@ async def test_get_many_reads_the_wanted_items_of_one_list_only(owner: str) -> N
 async def test_get_many_past_one_page_of_rows_reads_the_rest_one_by_one(
     owner: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import shared.repositories
+    import shared.storage.repositories
 
-    monkeypatch.setattr(shared.repositories, "PAGE_LIMIT", 3)
+    monkeypatch.setattr(shared.storage.repositories, "PAGE_LIMIT", 3)
     lists, items = ListRepository(), ItemRepository()
     todo_list = a_list()
     await lists.add(owner, todo_list, None)

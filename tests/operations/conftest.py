@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from shared.config import reset_settings_cache
-from shared.storage import close_table_client
+from shared.platform.settings import reset_settings_cache
+from shared.storage.client import close_table_client
 from tests.support import Azurite
 
 

@@ -14,18 +14,18 @@ from azure.data.tables import TableClient
 
 import function_app
 from devhost.registration import index_app
-from shared.housekeeping import Budget, Housekeeping
-from shared.ids import new_id
-from shared.models import TodoItem, TodoList
-from shared.repositories import (
+from shared.service.housekeeping import Budget, Housekeeping
+from shared.domain.ids import new_id
+from shared.domain.models import TodoItem, TodoList
+from shared.storage.repositories import (
     HousekeepingRepository,
     IdempotencyRecord,
     IdempotencyRepository,
     ItemRepository,
     ListRepository,
 )
-from shared.service import utc_now
-from shared.storage import get_table
+from shared.service.todos import utc_now
+from shared.storage.client import get_table
 from tests.support import Azurite
 
 TTL = timedelta(hours=24)

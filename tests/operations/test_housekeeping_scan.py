@@ -8,18 +8,18 @@ from typing import Any
 
 import pytest
 
-from shared.housekeeping import Budget, Housekeeping
-from shared.ids import new_id
-from shared.models import TodoItem, TodoList
-from shared.repositories import (
+from shared.service.housekeeping import Budget, Housekeeping
+from shared.domain.ids import new_id
+from shared.domain.models import TodoItem, TodoList
+from shared.storage.repositories import (
     HousekeepingRepository,
     IdempotencyRecord,
     ItemRepository,
     ListRepository,
     ScanPosition,
 )
-from shared.service import utc_now
-from shared.storage import get_table
+from shared.service.todos import utc_now
+from shared.storage.client import get_table
 
 
 async def a_list(owner: str, items: int, record: bool = False) -> TodoList:
@@ -89,17 +89,17 @@ async def test_orphan_items_with_ids_starting_with_a_letter_are_removed_too(tabl
 async def test_removing_orphan_items_another_sweep_took_first_stops_and_looks_again_next_time(
     table_name: str, owner: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import shared.repositories
+    import shared.storage.repositories
 
     orphaned = await a_list(owner, 3)
     await ListRepository().remove(owner, orphaned.id, None)
-    real_submit = shared.repositories._submit
+    real_submit = shared.storage.repositories._submit
 
     async def another_sweep_first(operations: Any) -> None:
         await (await get_table()).delete_entity(owner, operations[0][1]["RowKey"])
         await real_submit(operations)
 
-    monkeypatch.setattr(shared.repositories, "_submit", another_sweep_first)
+    monkeypatch.setattr(shared.storage.repositories, "_submit", another_sweep_first)
     assert await HousekeepingRepository().remove_list_items(owner, orphaned.id, 10) == (0, False)
-    monkeypatch.setattr(shared.repositories, "_submit", real_submit)
+    monkeypatch.setattr(shared.storage.repositories, "_submit", real_submit)
     assert await HousekeepingRepository().remove_list_items(owner, orphaned.id, 10) == (2, True)

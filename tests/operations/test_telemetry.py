@@ -20,9 +20,9 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 import function_app
 from devhost.server import HostConfig, LocalFunctionsHost
-from shared import telemetry
-from shared.config import reset_settings_cache
-from shared.storage import close_table_client
+from shared.platform import telemetry
+from shared.platform.settings import reset_settings_cache
+from shared.storage.client import close_table_client
 from tests.support import DEV_ACCOUNT_KEY, ROOT, ApiClient, Response, connection_string, free_port
 
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"

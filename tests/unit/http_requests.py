@@ -9,8 +9,8 @@ from typing import Any
 
 import azure.functions as func
 
-from shared.config import Settings, get_settings
-from shared.http import ApiCall
+from shared.platform.settings import Settings, get_settings
+from shared.web.http import ApiCall
 
 BASE = "http://localhost:7071/api"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.conditional import (
+from shared.web.conditional import (
     if_match_fails,
     if_match_versions,
     if_none_match_versions,

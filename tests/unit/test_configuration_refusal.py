@@ -17,7 +17,7 @@ import pytest
 
 from functions.docs import get_app
 from functions.lists import list_lists
-from shared.config import configuration_fault, get_settings, reset_settings_cache
+from shared.platform.settings import configuration_fault, get_settings, reset_settings_cache
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = "@Microsoft.KeyVault(SecretUri=https://kv-todo.vault.azure.net/secrets/cursor-key/0123abcd)"

@@ -10,8 +10,8 @@ import json
 
 import pytest
 
-from shared.ids import new_id
-from shared.pagination import InvalidCursor, decode_cursor, encode_cursor
+from shared.domain.ids import new_id
+from shared.web.pagination import InvalidCursor, decode_cursor, encode_cursor
 
 KEY = b"k" * 32
 SCOPE = "owner\nlists"

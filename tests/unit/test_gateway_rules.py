@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import json
 
-from shared.gateway import caller_is_trusted
+from shared.web.gateway import caller_is_trusted
 
 GATEWAY = "5f1c2d3e-0000-4000-8000-00000000abcd"
 

@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-import shared.housekeeping as housekeeping_module
+import shared.service.housekeeping as housekeeping_module
 from inmemory.repositories import FakeListRepository, FakeStore
-from shared.housekeeping import Budget, Housekeeping, HousekeepingReport
-from shared.models import TodoList
-from shared.repositories import HousekeepingRepository, ItemScan, RowRef, ScanPosition, Stored
+from shared.service.housekeeping import Budget, Housekeeping, HousekeepingReport
+from shared.domain.models import TodoList
+from shared.storage.repositories import HousekeepingRepository, ItemScan, RowRef, ScanPosition, Stored
 
 OWNER = "o"
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -105,7 +105,7 @@ def test_a_run_out_of_time_before_a_list_saves_that_lists_start() -> None:
 def test_a_batch_delete_failing_for_any_other_reason_is_raised_not_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
     from azure.data.tables import TableTransactionError
 
-    import shared.repositories
+    import shared.storage.repositories
 
     failure = TableTransactionError(message="0:throttled", index=0)
     failure.status_code = 503
@@ -115,7 +115,7 @@ def test_a_batch_delete_failing_for_any_other_reason_is_raised_not_skipped(monke
         submitted.append(len(operations))
         raise failure
 
-    monkeypatch.setattr(shared.repositories, "_submit", failing_submit)
+    monkeypatch.setattr(shared.storage.repositories, "_submit", failing_submit)
     rows = [RowRef(OWNER, "K|a", "e1"), RowRef(OWNER, "K|b", "e2")]
     with pytest.raises(TableTransactionError):
         asyncio.run(HousekeepingRepository().remove_unchanged(rows))
@@ -125,7 +125,7 @@ def test_a_batch_delete_failing_for_any_other_reason_is_raised_not_skipped(monke
 def test_a_row_gone_or_changed_since_read_is_dropped_and_the_rest_removed(monkeypatch: pytest.MonkeyPatch) -> None:
     from azure.data.tables import TableTransactionError
 
-    import shared.repositories
+    import shared.storage.repositories
 
     submitted: list[list[str]] = []
 
@@ -136,7 +136,7 @@ def test_a_row_gone_or_changed_since_read_is_dropped_and_the_rest_removed(monkey
             changed.status_code = 412
             raise changed
 
-    monkeypatch.setattr(shared.repositories, "_submit", first_row_changed)
+    monkeypatch.setattr(shared.storage.repositories, "_submit", first_row_changed)
     rows = [RowRef(OWNER, "K|a", "e1"), RowRef(OWNER, "K|b", "e2")]
     assert asyncio.run(HousekeepingRepository().remove_unchanged(rows)) == 1
     assert submitted == [["K|a", "K|b"], ["K|b"]]

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from shared.config import housekeeping_limits, reset_settings_cache
-from shared.housekeeping import Budget, get_housekeeping
+from shared.platform.settings import housekeeping_limits, reset_settings_cache
+from shared.service.housekeeping import Budget, get_housekeeping
 
 
 def test_budget_and_lifetime_follow_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:

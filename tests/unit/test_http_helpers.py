@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from shared.conditional import if_match_versions, none_match, parse_etags
-from shared.ids import is_valid_id, new_id
-from shared.pagination import InvalidCursor, decode_cursor, encode_cursor
+from shared.web.conditional import if_match_versions, none_match, parse_etags
+from shared.domain.ids import is_valid_id, new_id
+from shared.web.pagination import InvalidCursor, decode_cursor, encode_cursor
 
 KEY = b"k" * 32
 

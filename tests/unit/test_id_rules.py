@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from shared.ids import ID_PATTERN, is_valid_id, new_id
+from shared.domain.ids import ID_PATTERN, is_valid_id, new_id
 
 
 def test_id_starts_with_the_creation_time_in_milliseconds_as_12_hex_digits() -> None:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from shared.models import (
+from shared.domain.models import (
     DATE_SCHEMA,
     DESCRIPTION_MAX,
     MIN_YEAR,

@@ -16,8 +16,8 @@ import azure.functions as func
 import pytest
 
 import function_app
-import shared.openapi as openapi
-from shared.openapi import build_document, describe, document_bytes
+import shared.web.openapi as openapi
+from shared.web.openapi import build_document, describe, document_bytes
 
 CONTRACT = Path(__file__).with_name("openapi.contract.json")
 
@@ -46,7 +46,7 @@ def test_document_is_the_reviewed_contract() -> None:
 def test_served_bytes_are_the_compact_document_of_the_described_app(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(openapi, "_described", [])
     document_bytes.cache_clear()
-    with pytest.raises(LookupError, match=r"no app to describe: function_app.py calls shared.openapi.describe\(app\)"):
+    with pytest.raises(LookupError, match=r"no app to describe: function_app.py calls shared.web.openapi.describe\(app\)"):
         document_bytes()
     describe(function_app.app)
     served = document_bytes()

@@ -18,9 +18,9 @@ from typing import Any
 import azure.functions as func
 import pytest
 
-import shared.http as http
-from shared import storage
-from shared.errors import (
+import shared.web.http as http
+from shared.storage import client as storage
+from shared.domain.errors import (
     IdempotencyKeyReused,
     NotFound,
     PreconditionFailed,
@@ -28,7 +28,7 @@ from shared.errors import (
     TodoError,
     UnknownItems,
 )
-from shared.http import (
+from shared.web.http import (
     EXPOSED_HEADERS,
     ApiCall,
     HttpProblem,

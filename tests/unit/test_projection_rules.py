@@ -9,8 +9,8 @@ from typing import Any
 
 from azure.data.tables._deserialize import _convert_to_entity
 
-from shared.models import ItemState
-from shared.repositories import ITEM_PROPERTIES, LIST_PROPERTIES, _item_from_entity, _list_from_entity
+from shared.domain.models import ItemState
+from shared.storage.repositories import ITEM_PROPERTIES, LIST_PROPERTIES, _item_from_entity, _list_from_entity
 
 CREATED = "2026-11-28T11:00:00.123456Z"
 

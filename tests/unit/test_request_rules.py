@@ -13,12 +13,12 @@ import azure.functions as func
 import pytest
 from pydantic import BaseModel, model_validator
 
-from shared.conditional import strong_etag
-from shared.http import JSON, MERGE_PATCH_JSON, ApiCall, HttpProblem
-from shared.models import ItemState, TodoListPatch, TodoListWrite
-from shared.pagination import decode_cursor, encode_cursor
-from shared.repositories import Page
-from shared.service import Expectation
+from shared.web.conditional import strong_etag
+from shared.web.http import JSON, MERGE_PATCH_JSON, ApiCall, HttpProblem
+from shared.domain.models import ItemState, TodoListPatch, TodoListWrite
+from shared.web.pagination import decode_cursor, encode_cursor
+from shared.storage.repositories import Page
+from shared.service.todos import Expectation
 from tests.unit.http_requests import call, request
 
 ID = "0123456789abcdef0123456789abcdef"

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from inmemory.repositories import FakeIdempotencyRepository, FakeItemRepository, FakeListRepository, FakeStore
-from shared.errors import IdempotencyKeyReused, NotFound, PreconditionFailed, UnknownItems
-from shared.models import ItemState, TodoItem, TodoItemWrite, TodoListWrite
-from shared.repositories import Stored
-from shared.service import UNCONDITIONAL, Expectation, IdempotencyRequest, TodoService
+from shared.domain.errors import IdempotencyKeyReused, NotFound, PreconditionFailed, UnknownItems
+from shared.domain.models import ItemState, TodoItem, TodoItemWrite, TodoListWrite
+from shared.storage.repositories import Stored
+from shared.service.todos import UNCONDITIONAL, Expectation, IdempotencyRequest, TodoService
 
 OWNER = "alice"
 

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-import shared.service as service_module
+import shared.service.todos as service_module
 from inmemory.repositories import FakeIdempotencyRepository, FakeItemRepository, FakeListRepository, FakeStore
-from shared.errors import IdempotencyKeyReused, NotFound, PreconditionFailed, StorageUnavailable, UnknownItems
-from shared.models import ItemState, TodoItem, TodoItemWrite, TodoList, TodoListWrite
-from shared.repositories import IdempotencyRecord, IdempotencyRecordExists, Stored, VersionConflict
-from shared.service import (
+from shared.domain.errors import IdempotencyKeyReused, NotFound, PreconditionFailed, StorageUnavailable, UnknownItems
+from shared.domain.models import ItemState, TodoItem, TodoItemWrite, TodoList, TodoListWrite
+from shared.storage.repositories import IdempotencyRecord, IdempotencyRecordExists, Stored, VersionConflict
+from shared.service.todos import (
     RETRY_PAUSE_SECONDS,
     UNCONDITIONAL,
     WRITE_ATTEMPTS,
@@ -100,7 +100,7 @@ def pauses(monkeypatch: pytest.MonkeyPatch) -> list[tuple[float, float]]:
         seen.append((low, high))
         return 0.0
 
-    monkeypatch.setattr(random, "uniform", uniform)  # the module shared.service draws its pauses from
+    monkeypatch.setattr(random, "uniform", uniform)  # the module shared.service.todos draws its pauses from
     return seen
 
 
@@ -417,7 +417,7 @@ async def test_reused_idempotency_key_says_why(service: TodoService) -> None:
 
 
 def test_process_service_is_built_once_with_the_configured_idempotency_ttl(monkeypatch: pytest.MonkeyPatch) -> None:
-    from shared.config import reset_settings_cache
+    from shared.platform.settings import reset_settings_cache
 
     monkeypatch.setattr(service_module, "_service", None)
     monkeypatch.setenv("TODO_IDEMPOTENCY_TTL_SECONDS", "120")

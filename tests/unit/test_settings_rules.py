@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
-from shared.config import (
+from shared.platform.settings import (
     DEFAULT_OWNER,
     NUMBERS,
     WEB_AUTH_MODES,

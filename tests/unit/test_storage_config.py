@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from azure.identity.aio import DefaultAzureCredential
 
-from shared.config import get_settings, reset_settings_cache
-from shared.storage import _build_table_client
+from shared.platform.settings import get_settings, reset_settings_cache
+from shared.storage.client import _build_table_client
 
 
 def test_identity_based_connection_uses_default_azure_credential(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,9 +14,9 @@ import pytest
 from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
 from azure.core.pipeline.policies import AsyncRetryPolicy, CustomHookPolicy
 
-from shared import storage
-from shared.errors import StorageUnavailable
-from shared.storage import (
+from shared.storage import client as storage
+from shared.domain.errors import StorageUnavailable
+from shared.storage.client import (
     CLIENT_OPTIONS,
     _build_table_client,
     _count_request,
@@ -119,7 +119,7 @@ def test_without_storage_settings_the_client_is_a_clear_fault() -> None:
 
 def test_round_trips_are_counted_and_timed_for_the_current_request(monkeypatch: pytest.MonkeyPatch) -> None:
     readings = iter([10.0, 10.25, 11.0, 11.5])
-    monkeypatch.setattr(time, "perf_counter", lambda: next(readings))  # the clock shared.storage reads
+    monkeypatch.setattr(time, "perf_counter", lambda: next(readings))  # the clock shared.storage.client reads
 
     def one_request() -> tuple[int, float]:
         counter = start_round_trip_count()

@@ -17,7 +17,7 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from shared import telemetry
+from shared.platform import telemetry
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTITY_URL = "https://acct.table.core.windows.net/todo(PartitionKey='owner-1',RowKey='L%7Cabc')?$select=Name"
@@ -72,7 +72,7 @@ def test_installed_spans_are_batched_by_default() -> None:
 FRESH_PROCESS = """
 from opentelemetry import trace
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from shared import telemetry
+from shared.platform import telemetry
 
 memory = InMemorySpanExporter()
 telemetry.install(memory, batch=False)
@@ -141,7 +141,7 @@ def test_each_wrapped_request_is_one_server_span_with_its_route_name_id_and_stat
 
     import azure.functions as func
 
-    from shared.http import ApiCall, api_handler
+    from shared.web.http import ApiCall, api_handler
     from tests.unit.http_requests import request
 
     memory = InMemorySpanExporter()

@@ -12,8 +12,8 @@ import pytest
 
 from functions.docs import get_app
 from functions.lists import list_lists
-from shared.config import reset_settings_cache
-from shared.gateway import caller_is_trusted
+from shared.platform.settings import reset_settings_cache
+from shared.web.gateway import caller_is_trusted
 
 GATEWAY = "5f1c2d3e-0000-4000-8000-00000000abcd"
 

@@ -27,9 +27,9 @@ from azure.core.exceptions import ResourceModifiedError, ResourceNotFoundError
 from azure.data.tables import TableEntity, TableTransactionError, UpdateMode
 from azure.data.tables.aio import TableClient
 
-from shared.errors import NotFound
-from shared.models import ItemState, TodoItem, TodoList
-from shared.storage import get_table, is_table_missing, translate_storage_errors
+from shared.domain.errors import NotFound
+from shared.domain.models import ItemState, TodoItem, TodoList
+from shared.storage.client import get_table, is_table_missing, translate_storage_errors
 
 T = TypeVar("T")
 BATCH_LIMIT = 100  # Table Storage: at most 100 operations per transaction

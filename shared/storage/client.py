@@ -37,8 +37,8 @@ from azure.core.pipeline.policies import (
 from azure.data.tables import AccountSasPermissions, ResourceTypes, generate_account_sas
 from azure.data.tables.aio import TableClient, TableServiceClient
 
-from shared.config import Settings, get_settings
-from shared.errors import StorageUnavailable
+from shared.platform.settings import Settings, get_settings
+from shared.domain.errors import StorageUnavailable
 
 # Deliberate client settings: fail fast and let the caller retry (the API answers 503 with
 # Retry-After). Two SDK retries with short backoff absorb a transient blip; the connect and

@@ -14,7 +14,7 @@ import hmac
 import json
 from dataclasses import dataclass
 
-from shared.ids import is_valid_id
+from shared.domain.ids import is_valid_id
 
 DEFAULT_TOP = 100
 MAX_TOP = 1000

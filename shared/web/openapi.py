@@ -13,11 +13,11 @@ from typing import Any, Literal
 import azure.functions as func
 from pydantic import BaseModel
 
-from shared.config import OWNER_HEADER
-from shared.http import NOT_AN_OPERATION
-from shared.models import TodoItem, TodoItemPatch, TodoItemWrite, TodoList, TodoListPatch, TodoListWrite
-from shared.pagination import DEFAULT_TOP, MAX_SKIP, MAX_TOP
-from shared.service import MAX_BATCH_IDS
+from shared.platform.settings import OWNER_HEADER
+from shared.web.http import NOT_AN_OPERATION
+from shared.domain.models import TodoItem, TodoItemPatch, TodoItemWrite, TodoList, TodoListPatch, TodoListWrite
+from shared.web.pagination import DEFAULT_TOP, MAX_SKIP, MAX_TOP
+from shared.service.todos import MAX_BATCH_IDS
 
 ID_SCHEMA = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
 SCHEMA_REF = "#/components/schemas/{model}"
@@ -398,5 +398,5 @@ def describe(app: func.FunctionRegister) -> None:
 @lru_cache(maxsize=1)
 def document_bytes() -> bytes:
     if not _described:
-        raise LookupError("no app to describe: function_app.py calls shared.openapi.describe(app)")
+        raise LookupError("no app to describe: function_app.py calls shared.web.openapi.describe(app)")
     return json.dumps(build_document(_described[0]), separators=(",", ":")).encode()

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from shared.repositories import HousekeepingRepository, ListRepository, ScanPosition
-from shared.service import Clock, utc_now
+from shared.storage.repositories import HousekeepingRepository, ListRepository, ScanPosition
+from shared.service.todos import Clock, utc_now
 
 PAGE = 1000  # rows per query: one Table Storage page
 
@@ -126,7 +126,7 @@ class Housekeeping:
 
 def get_housekeeping() -> tuple[Housekeeping, Budget]:
     """A run's use case and budget, from the settings (read when the timer fires, not at import)."""
-    from shared.config import get_settings, housekeeping_limits
+    from shared.platform.settings import get_settings, housekeeping_limits
 
     rows, seconds = housekeeping_limits()
     ttl = timedelta(seconds=get_settings().idempotency_ttl_seconds)

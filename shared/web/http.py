@@ -20,9 +20,9 @@ from urllib.parse import urlencode, urlsplit
 import azure.functions as func
 from pydantic import BaseModel, ValidationError
 
-from shared.conditional import if_match_fails, if_match_versions, if_none_match_versions, none_match, strong_etag
-from shared.config import OWNER_HEADER, Settings, get_settings
-from shared.errors import (
+from shared.web.conditional import if_match_fails, if_match_versions, if_none_match_versions, none_match, strong_etag
+from shared.platform.settings import OWNER_HEADER, Settings, get_settings
+from shared.domain.errors import (
     IdempotencyKeyReused,
     NotFound,
     PreconditionFailed,
@@ -30,10 +30,10 @@ from shared.errors import (
     TodoError,
     UnknownItems,
 )
-from shared.gateway import caller_is_trusted
-from shared.ids import is_valid_id
-from shared.models import ItemState
-from shared.pagination import (
+from shared.web.gateway import caller_is_trusted
+from shared.domain.ids import is_valid_id
+from shared.domain.models import ItemState
+from shared.web.pagination import (
     DEFAULT_TOP,
     MAX_SKIP,
     MAX_TOP,
@@ -42,10 +42,10 @@ from shared.pagination import (
     decode_cursor,
     encode_cursor,
 )
-from shared.repositories import Page
-from shared.service import Expectation, IdempotencyRequest
-from shared.storage import start_round_trip_count
-from shared.telemetry import RequestSpan, request_span
+from shared.storage.repositories import Page
+from shared.service.todos import Expectation, IdempotencyRequest
+from shared.storage.client import start_round_trip_count
+from shared.platform.telemetry import RequestSpan, request_span
 
 logger = logging.getLogger("todo.api")
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -403,8 +403,8 @@ def _request_id(req: func.HttpRequest) -> str:
 
 def _admit(req: func.HttpRequest, settings: Settings) -> None:
     """Before any data is touched: a broken deployment answers 503 (its fault is logged once, by
-    setting name, in shared.config) and, when configured, a caller App Service did not identify
-    as the gateway answers 403 (defence in depth behind Easy Auth, see shared.gateway)."""
+    setting name, in shared.platform.settings) and, when configured, a caller App Service did not identify
+    as the gateway answers 403 (defence in depth behind Easy Auth, see shared.web.gateway)."""
     if settings.configuration_fault:
         raise HttpProblem(503, "misconfigured", "the service is not configured correctly; try again later")
     if settings.trusted_caller_id and not caller_is_trusted(req.headers, settings.trusted_caller_id):

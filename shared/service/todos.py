@@ -14,22 +14,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
-from shared.errors import (
+from shared.domain.errors import (
     IdempotencyKeyReused,
     NotFound,
     PreconditionFailed,
     StorageUnavailable,
     UnknownItems,
 )
-from shared.ids import new_id
-from shared.models import (
+from shared.domain.ids import new_id
+from shared.domain.models import (
     ItemState,
     TodoItem,
     TodoItemWrite,
     TodoList,
     TodoListWrite,
 )
-from shared.repositories import (
+from shared.storage.repositories import (
     IdempotencyRecord,
     IdempotencyRecordExists,
     IdempotencyRepository,
@@ -365,7 +365,7 @@ def get_service() -> TodoService:
     """The process-wide service (stateless; repositories share the process table client)."""
     global _service
     if _service is None:
-        from shared.config import get_settings
+        from shared.platform.settings import get_settings
 
         _service = TodoService(idempotency_ttl=timedelta(seconds=get_settings().idempotency_ttl_seconds))
     return _service
