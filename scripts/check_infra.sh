@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every offline check of infra/ (`make check-infra`; `make test` runs it):
-# 1. the Bicep type check (tests/infra/typecheck.py): resource types, API versions and every
+# 1. the Bicep type check (tools/bicep_typecheck): resource types, API versions and every
 #    property against Azure's own type definitions in ../shared/azure-types (the data the Bicep
 #    compiler uses; without it only symbols and modules are checked, and it says so), undefined
 #    symbols, property reads, module parameters and outputs; a file that does not parse fails;
@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "== bicep type check"
-.venv/bin/python -m tests.infra.typecheck infra
+.venv/bin/python -m tools.bicep_typecheck infra
 
 echo "== infra tests"
 set +e

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from pycep import BicepParser
 
-from tests.infra import typecheck
+import tools.bicep_typecheck as typecheck
 
 ROOT = Path(__file__).resolve().parents[2]
 INFRA = ROOT / "infra"

@@ -1,4 +1,4 @@
-"""The offline Bicep type check (tests/infra/typecheck.py) proves itself: the real templates pass,
+"""The offline Bicep type check (tools/bicep_typecheck) proves itself: the real templates pass,
 and each class of defect the compiler would reject, applied to a copy of infra/, fails with a
 message naming the file, line and resource or symbol, and the property."""
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.infra import typecheck
+import tools.bicep_typecheck as typecheck
 
 ROOT = Path(__file__).resolve().parents[2]
 INFRA = ROOT / "infra"
@@ -190,13 +190,13 @@ def test_every_allowed_untyped_resource_type_has_a_reason() -> None:
 def test_the_command_line_exits_non_zero_and_prints_each_problem(tmp_path: Path) -> None:
     copy = _copy_with(tmp_path, "main.bicep", "name: names.apim", "name: nams.apim")
     run = subprocess.run(
-        [sys.executable, "-m", "tests.infra.typecheck", str(copy)], cwd=ROOT, capture_output=True, text=True,
+        [sys.executable, "-m", "tools.bicep_typecheck", str(copy)], cwd=ROOT, capture_output=True, text=True,
         check=False, timeout=120,
     )
     assert run.returncode == 1, run.stdout + run.stderr
     assert "undefined symbol 'nams'" in run.stdout and "FAILED" in run.stdout
     clean = subprocess.run(
-        [sys.executable, "-m", "tests.infra.typecheck"], cwd=ROOT, capture_output=True, text=True, check=False,
+        [sys.executable, "-m", "tools.bicep_typecheck"], cwd=ROOT, capture_output=True, text=True, check=False,
         timeout=120,
     )
     assert clean.returncode == 0, clean.stdout + clean.stderr

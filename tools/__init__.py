@@ -1,0 +1,1 @@
+"""Developer tools of this project (not tests, not deployed)."""

@@ -1,0 +1,324 @@
+"""The checker: reads every template under an infra folder and reports undefined symbols, unused
+declarations, resource types and API versions without a definition, property reads that do not
+exist, module parameters and outputs, and (through PropertyRules) every property set."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+from typing import Any
+
+from lark import Token, Tree
+from lark.exceptions import LarkError
+
+from tools.bicep_typecheck.grammar import (
+    INDEX,
+    Declaration,
+    ParseFailure,
+    Problem,
+    Template,
+    accessor_chain,
+    body_object,
+    interpolations,
+    line_of,
+    load_template,
+    pairs,
+    parser,
+)
+from tools.bicep_typecheck.rules import PropertyRules
+from tools.bicep_typecheck.typedata import PARAM_KINDS, TypeIndex, literal, resolve
+
+ROOT = Path(__file__).resolve().parents[2]
+# ../shared/azure-types; AZURE_TYPES_DIR points elsewhere (e.g. at nothing, to see the skips).
+DEFAULT_TYPES = Path(os.environ.get("AZURE_TYPES_DIR") or ROOT.parent / "shared" / "azure-types")
+
+# Resource types allowed without a type definition, each with the reason. The compiler only
+# warns (BCP081) for these and checks nothing inside them, so each entry is a blind spot.
+UNTYPED: dict[str, str] = {
+    "Microsoft.Insights/workbooks": "not in the ../shared/azure-types subset; bicep-types-az defines it under "
+    "generated/applicationinsights/microsoft.insights/2023-06-01, so the workflow's compiler checks it; "
+    "tests/infra/test_operations_infra.py checks its properties against that definition and its JSON",
+}
+
+# Keys Bicep accepts in every resource body besides the type's own properties.
+RESOURCE_KEYWORDS = {"parent", "scope", "dependsOn"}
+
+
+class Checker(PropertyRules):
+    """One run over an infra folder; `run()` returns every problem found."""
+
+    def __init__(self, infra: Path, types: TypeIndex | None) -> None:
+        self.infra = infra
+        self.types = types
+        self.problems: list[Problem] = []
+        self.templates: dict[Path, Template] = {}
+        self.used: set[tuple[Path, str]] = set()
+
+    # -- bookkeeping -----------------------------------------------------------------------
+
+    def template(self, path: Path) -> Template | None:
+        path = path.resolve()
+        if path not in self.templates:
+            label = str(path.relative_to(self.infra.resolve().parent)) if path.is_relative_to(
+                self.infra.resolve().parent) else str(path)
+            try:
+                self.templates[path] = load_template(path, label)
+            except ParseFailure as failure:
+                self.problems.append(Problem(label, 0, "parse", str(failure)))
+                return None
+        return self.templates[path]
+
+    def run(self) -> list[Problem]:
+        files = sorted(self.infra.rglob("*.bicep"))
+        if not files:
+            self.problems.append(Problem(str(self.infra), 0, "files", "no .bicep file found"))
+        for path in files:
+            template = self.template(path)
+            if template is not None:
+                self.check_template(template)
+        return self.problems
+
+
+    # -- per template ----------------------------------------------------------------------
+
+    def check_template(self, template: Template) -> None:
+        scope = set(template.symbols)
+        for declaration in [*template.symbols.values(), *template.outputs.values()]:
+            element = declaration.node
+            if declaration.kind == "param":
+                self.walk(template, element.children[3], scope, declaration.name)
+            elif declaration.kind in {"var", "output"}:
+                self.walk(template, element.children[-1], scope, declaration.name)
+            elif declaration.kind == "resource":
+                self.walk(template, element.children[4], scope, f"resource '{declaration.name}'")
+                self.check_resource(template, declaration)
+            elif declaration.kind == "module":
+                self.walk(template, element.children[3], scope, f"module '{declaration.name}'")
+                self.check_module(template, declaration)
+        # The linter rules no-unused-params/-vars/-existing-resources (errors in bicepconfig.json).
+        for declaration in template.symbols.values():
+            unused = (template.path, declaration.name) not in self.used
+            if unused and (declaration.kind in {"param", "var"} or (
+                    declaration.kind == "resource" and declaration.detail["existing"])):
+                kind = "existing resource" if declaration.kind == "resource" else declaration.kind
+                self.report(template, declaration.line, declaration.name, f"{kind} '{declaration.name}' is never used")
+
+    def walk(self, template: Template, node: Tree[Token] | Token | None, scope: set[str], where: str) -> None:
+        """Undefined symbols, property reads and interpolated expressions, recursively."""
+        if node is None or isinstance(node, Token):
+            return
+        kind = node.data
+        if kind == "string":
+            token = node.children[0]
+            assert isinstance(token, Token)
+            if token.type == "STRING":
+                self.check_symbol(template, str(token), [], scope, where, line_of(token))
+            else:
+                for expression in interpolations(str(token)):
+                    try:
+                        inner = parser().parse(f"var interpolated = {expression}\n")
+                    except LarkError:
+                        self.report(template, line_of(token), where, f"cannot parse interpolation ${{{expression}}}")
+                        continue
+                    for child in inner.children:
+                        if isinstance(child, Tree):
+                            self.walk_shifted(template, child.children[-1], scope, where, line_of(token))
+            return
+        if kind == "pair":
+            self.walk(template, node.children[1], scope, where)
+            return
+        if kind == "operator" and isinstance(node.children[0], Tree) and node.children[0].data in {
+            "property_accessor", "index_accessor"}:
+            expressions: list[Tree[Token] | Token] = []
+            base, segments = accessor_chain(node, expressions)
+            if base is not None:
+                self.check_symbol(template, base, segments, scope, where, line_of(node))
+            for inner_node in expressions:
+                self.walk(template, inner_node, scope, where)
+            return
+        if kind == "loop":
+            header = node.children[0]
+            assert isinstance(header, Tree)
+            inner_scope = set(scope)
+            for child in header.children:
+                if isinstance(child, Token):
+                    inner_scope.add(str(child))
+                else:
+                    self.walk(template, child, scope, where)
+            for child in node.children[1:]:
+                self.walk(template, child, inner_scope, where)
+            return
+        for child in node.children:
+            self.walk(template, child, scope, where)
+
+    def walk_shifted(
+        self, template: Template, node: Tree[Token] | Token | None, scope: set[str], where: str, line: int
+    ) -> None:
+        before = len(self.problems)
+        self.walk(template, node, scope, where)
+        for index in range(before, len(self.problems)):
+            problem = self.problems[index]
+            self.problems[index] = Problem(problem.file, line, problem.where, problem.message)
+
+    def check_symbol(
+        self, template: Template, name: str, segments: list[str], scope: set[str], where: str, line: int
+    ) -> None:
+        if name not in scope:
+            close = difflib.get_close_matches(name, scope, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            self.report(template, line, where, f"undefined symbol '{name}'{hint}")
+            return
+        self.used.add((template.path, name))
+        declaration = template.symbols.get(name)
+        if declaration is None or not segments:
+            return
+        if declaration.kind == "resource":
+            self.check_read(template, declaration, segments, where, line)
+        elif declaration.kind == "module":
+            self.check_module_read(template, declaration, segments, where, line)
+
+    # -- resources -------------------------------------------------------------------------
+
+    def resource_type(
+        self, template: Template, declaration: Declaration, report: bool
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
+        if self.types is None:
+            return None
+        type_name, version = declaration.detail["type"], declaration.detail["version"]
+        found = self.types.body(type_name, version)
+        if found is None and report:
+            where = f"resource '{declaration.name}' ({type_name}@{version})"
+            known = self.types.versions(type_name)
+            if known:
+                self.report(
+                    template, declaration.line, where,
+                    f"API version '{version}' does not exist for {type_name} (type data has: {', '.join(known)})",
+                )
+            elif type_name.lower() not in {t.lower() for t in UNTYPED}:
+                self.report(
+                    template, declaration.line, where,
+                    f"resource type {type_name} has no type definition in {self.types.root.name}; "
+                    "add it to UNTYPED with a reason if that is intended",
+                )
+        return found
+
+    def check_resource(self, template: Template, declaration: Declaration) -> None:
+        found = self.resource_type(template, declaration, report=True)
+        obj, _ = body_object(declaration.node.children[4])
+        where = f"resource '{declaration.name}' ({declaration.detail['type']}@{declaration.detail['version']})"
+        if obj is None:
+            self.report(template, declaration.line, where, "resource body is not an object literal")
+            return
+        for child in obj.children:
+            if isinstance(child, Tree) and child.data == "child_resource":
+                self.report(template, line_of(child), where, "nested resource declarations are not checked here; "
+                            "declare the child at top level with `parent:`")
+        if found is None:
+            return
+        data, body = found
+        allowed_extra = set(RESOURCE_KEYWORDS)
+        if declaration.detail["existing"]:
+            for key, _, line in pairs(obj):
+                if key not in {"name", "scope", "parent"}:
+                    self.report(template, line, where, f"'{key}' cannot be set on an existing resource")
+            return
+        self.check_object(template, data, body, obj, where, "", allowed_extra)
+
+
+    def check_read(self, template: Template, declaration: Declaration, segments: list[str], where: str,
+                   line: int) -> None:
+        found = self.resource_type(template, declaration, report=False)
+        if found is None:
+            return
+        data, type_def = found
+        if declaration.detail["loop"] and segments and segments[0] == INDEX:
+            segments = segments[1:]
+        obj, _ = body_object(declaration.node.children[4])
+        walked: list[str] = []
+        current: dict[str, Any] | None = type_def
+        for position, segment in enumerate(segments):
+            if current is None or segment == "?":
+                return
+            kind = current.get("$type")
+            if segment == INDEX:
+                current = resolve(data, current["itemType"]) if kind == "ArrayType" else None
+                walked.append(INDEX)
+                continue
+            if kind not in {"ObjectType", "DiscriminatedObjectType"}:
+                return
+            properties, additional = self.object_properties(data, current, obj if position == 0 else None)
+            spec = properties.get(segment)
+            walked.append(segment)
+            if spec is None:
+                if additional is not None:
+                    current = resolve(data, additional)
+                    continue
+                close = difflib.get_close_matches(segment, properties, n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                self.report(template, line, where, f"'{declaration.name}.{'.'.join(walked)}' reads a property that "
+                            f"{declaration.detail['type']}@{declaration.detail['version']} does not have{hint}")
+                return
+            if int(spec.get("flags", 0)) & 4:
+                self.report(template, line, where,
+                            f"'{declaration.name}.{'.'.join(walked)}' is write-only and cannot be read")
+                return
+            current = resolve(data, spec["type"])
+
+    def check_module_read(self, template: Template, declaration: Declaration, segments: list[str], where: str,
+                          line: int) -> None:
+        if declaration.detail["loop"] and segments and segments[0] == INDEX:
+            segments = segments[1:]
+        if not segments or segments[0] == "name":
+            return
+        if segments[0] != "outputs":
+            self.report(template, line, where, f"module '{declaration.name}' has no property '{segments[0]}'")
+            return
+        module = self.template(template.path.parent / declaration.detail["path"])
+        if module is None or len(segments) < 2:
+            return
+        if segments[1] not in module.outputs:
+            self.report(template, line, where, f"module '{declaration.name}' ({declaration.detail['path']}) has no "
+                        f"output '{segments[1]}' (outputs: {', '.join(sorted(module.outputs))})")
+
+    # -- modules ---------------------------------------------------------------------------
+
+    def check_module(self, template: Template, declaration: Declaration) -> None:
+        where = f"module '{declaration.name}'"
+        target = template.path.parent / declaration.detail["path"]
+        if not target.exists():
+            self.report(template, declaration.line, where, f"module file {declaration.detail['path']} does not exist")
+            return
+        module = self.template(target)
+        obj, _ = body_object(declaration.node.children[3])
+        if module is None or obj is None:
+            return
+        params = {d.name: d for d in module.symbols.values() if d.kind == "param"}
+        given: dict[str, tuple[Tree[Token] | Token, int]] = {}
+        for key, value, line in pairs(obj):
+            if key == "params" and isinstance(value, Tree) and value.data == "object":
+                given = {k: (v, ln) for k, v, ln in pairs(value)}
+            elif key not in {"name", "scope", "dependsOn", "params"}:
+                self.report(template, line, where, f"'{key}' is not a module property")
+        for name, (value, line) in given.items():
+            param = params.get(name)
+            if param is None:
+                self.report(template, line, where, f"parameter '{name}' is not declared in "
+                            f"{declaration.detail['path']}")
+                continue
+            shape, _ = literal(value, self.param_types(template))
+            expected = PARAM_KINDS.get(param.detail["type"])
+            actual = shape.removeprefix("expr-")
+            if expected and actual not in {"unknown", "null", expected}:
+                self.report(template, line, where, f"parameter '{name}' expects {expected}, got {actual}")
+        for name, param in params.items():
+            if not param.detail["default"] and name not in given:
+                self.report(template, declaration.line, where,
+                            f"required parameter '{name}' of {declaration.detail['path']} is not given")
+
+
+def check(infra: Path, types_dir: Path | None) -> tuple[list[Problem], bool]:
+    """Problems found, and whether the type rules ran (False when the type data is absent)."""
+    types = TypeIndex(types_dir) if types_dir is not None and types_dir.is_dir() else None
+    return Checker(infra, types).run(), types is not None
+
