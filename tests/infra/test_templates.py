@@ -108,7 +108,7 @@ def test_connections_are_identity_based_and_match_the_settings_the_app_reads() -
         "@Microsoft.KeyVault(SecretUri=${cursorSecret.properties.secretUriWithVersion})"
     )
     assert "appSettings" not in config("modules/functionapp.bicep", "app")["properties"]["siteConfig"]
-    sources = [p for folder in ("shared", "functions") for p in (INFRA.parent / folder).glob("*.py")]
+    sources = [p for folder in ("shared", "functions") for p in (INFRA.parent / folder).rglob("*.py")]
     app_code = "\n".join(p.read_text() for p in sources)
     for name in settings:
         if name.startswith("TODO_") or name == "PUBLIC_BASE_URL":
@@ -127,7 +127,8 @@ def test_web_page_settings_follow_the_gateway_auth_mode() -> None:
         assert word in mode, word
     allowed = next(d for d in parsed("modules/functionapp.bicep")["parameters"]["webAuthMode"]["decorators"]
                    if d["type"] == "allowed")["argument"]
-    app_modes = re.search(r"WEB_AUTH_MODES = \(([^)]*)\)", (INFRA.parent / "shared" / "config.py").read_text())
+    app_code = "\n".join(p.read_text() for p in (INFRA.parent / "shared").rglob("*.py"))
+    app_modes = re.search(r"WEB_AUTH_MODES = \(([^)]*)\)", app_code)
     assert app_modes is not None
     assert set(allowed) == {m.strip().strip('"') for m in app_modes.group(1).split(",") if m.strip()}
     assert module["webApiScope"] == "${audience}/${apiScopeName}"
