@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import logging
 import os
@@ -36,9 +37,18 @@ def main() -> None:
     application = host.web_app()
     application.on_startup.append(host.start_timers)  # timer functions run on their schedules
     application.on_cleanup.append(host.stop_timers)
-    web.run_app(
-        application, host=args.host, port=args.port, print=lambda _: print(listening, flush=True), access_log=None
-    )
+    try:
+        web.run_app(
+            application, host=args.host, port=args.port, print=lambda _: print(listening, flush=True), access_log=None
+        )
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        # One line, no traceback: which port, and the variable that moves it (exit status 1).
+        raise SystemExit(
+            f"devhost: port {args.port} on {args.host} is already in use: stop what listens there"
+            f" or choose another port with PORT (or --port)"
+        ) from None
 
 
 if __name__ == "__main__":

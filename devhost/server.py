@@ -33,6 +33,7 @@ from typing import Any
 
 import azure.functions as func
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from azure.functions._abc import RetryContext, TraceContext
 from azure.functions.http import HttpResponseConverter
 from azure.functions.timer import TimerRequest
@@ -47,6 +48,29 @@ _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
 DEFAULT_ALLOWED_HEADERS = "Content-Type, If-Match, If-None-Match, Idempotency-Key, Authorization, X-Request-Id"
 DEFAULT_EXPOSED_HEADERS = "ETag, Location, Link, Retry-After, X-Request-Id"
 MAX_REQUEST_BYTES = 100 * 1024 * 1024  # the real host's default request size limit
+
+
+class _OneLineBadRequests(logging.Filter):
+    """aiohttp's server answers a request it cannot parse (a NUL byte in a header, a line too
+    long) with 400 and logs it through its handler's logger with the parser's traceback
+    (web_protocol.RequestHandler.handle_error: `logger.exception`). A client's malformed request
+    is not a fault of the host: one warning line, the parser's message with control characters
+    escaped, and no traceback. Any other error keeps its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError):
+            detail = " ".join(str(exc.message).split()).rstrip(" ^")
+            printable = "".join(c if c.isprintable() else repr(c)[1:-1] for c in detail)
+            record.msg, record.args = "%s: answered %s: %s", (record.getMessage(), exc.code, printable)
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
+        return True
+
+
+# The logger the HTTP server reports request errors to (aiohttp's "aiohttp.server" otherwise).
+request_error_logger = logging.getLogger("devhost.requests")
+request_error_logger.addFilter(_OneLineBadRequests())
 
 
 @dataclass(frozen=True)
@@ -173,7 +197,7 @@ class LocalFunctionsHost:
         self._timer_tasks: list[asyncio.Task[None]] = []
 
     def web_app(self) -> web.Application:
-        application = web.Application(client_max_size=MAX_REQUEST_BYTES)
+        application = web.Application(client_max_size=MAX_REQUEST_BYTES, handler_args={"logger": request_error_logger})
         # Every path reaches handle(), including ones with encoded line breaks ("." alone would
         # leave those to aiohttp's own text/plain 404, which the Functions host never sends).
         application.router.add_route("*", "/{tail:[\\s\\S]*}", self.handle)

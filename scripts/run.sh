@@ -2,40 +2,92 @@
 # Run the API locally on http://127.0.0.1:7071/api against Azurite (started here, data kept in
 # .azurite/). Uses Azure Functions Core Tools (`func start`) when installed, else the
 # project's own local host (python -m devhost), which serves the same FunctionApp.
-# The host starts only once Azurite accepts connections, so the first request after the host's
-# "listening" line is served, not answered 503. PORT and AZURITE_TABLE_PORT choose other ports
-# and AZURITE_LOCATION another data folder (the tests run it that way beside a running copy).
+# Installs only what running needs (scripts/setup.sh runtime: requirements.txt and Azurite).
+# A port already in use stops it at once, before installing anything, with one line naming the
+# port and the variable that moves it. The host starts only once the Azurite started here (its
+# pid, not whatever else may answer on that port) accepts connections, so the first request
+# after the host's "listening" line is served, not answered 503. PORT and AZURITE_TABLE_PORT
+# choose other ports and AZURITE_LOCATION another data folder (the tests run it that way beside
+# a running copy).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-[ -f local.settings.json ] || cp local.settings.sample.json local.settings.json
 
 port=${PORT:-7071}
 table_port=${AZURITE_TABLE_PORT:-10002}
 location=${AZURITE_LOCATION:-.azurite}
+
+# Something accepts connections on 127.0.0.1:<port> (bash's /dev/tcp).
+accepting() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+taken() {  # port, what uses it here, the variable that moves it
+  echo "Port $1 ($2) is already in use: stop what listens there or choose another port, e.g. $3=$(($1 + 10)) make run" >&2
+  exit 1
+}
+accepting "$port" && taken "$port" "the API" PORT
+accepting "$table_port" && taken "$table_port" "Azurite's table service" AZURITE_TABLE_PORT
+if command -v func >/dev/null 2>&1; then
+  for fixed in 10000 10001; do  # func start's own storage (UseDevelopmentStorage=true): fixed ports
+    if accepting "$fixed"; then
+      echo "Port $fixed (Azurite's blob/queue service, which func start uses) is already in use: stop what listens there" >&2
+      exit 1
+    fi
+  done
+fi
+
+# True when the socket listening on <port> belongs to process <pid>: Linux's /proc/net/tcp gives
+# the listening socket's inode, /proc/<pid>/fd the process's sockets. Elsewhere, alive is all
+# this can tell (the port was free before the process started).
+listens_on() {  # pid port
+  kill -0 "$1" 2>/dev/null || return 1
+  [ -r /proc/net/tcp ] || return 0
+  local inode
+  inode=$(awk -v port="$(printf ':%04X' "$2")" \
+    'substr($2, length($2) - 4) == port && $4 == "0A" { print $10 }' /proc/net/tcp /proc/net/tcp6 2>/dev/null)
+  [ -n "$inode" ] || return 1
+  local fd one
+  for fd in "/proc/$1"/fd/*; do
+    for one in $inode; do
+      [ "$(readlink "$fd" 2>/dev/null)" = "socket:[$one]" ] && return 0
+    done
+  done
+  return 1
+}
+
+bash scripts/setup.sh runtime
+[ -f local.settings.json ] || cp local.settings.sample.json local.settings.json
 mkdir -p "$location"
+azurite_log="$location/azurite.log"
 if command -v func >/dev/null 2>&1; then
   # The Functions host itself also uses AzureWebJobsStorage (UseDevelopmentStorage=true):
   # blob and queue as well as tables, on their default ports.
   node_modules/.bin/azurite --location "$location" --blobHost 127.0.0.1 --queueHost 127.0.0.1 \
-    --tableHost 127.0.0.1 --tablePort "$table_port" --skipApiVersionCheck --loose --disableTelemetry --silent &
+    --tableHost 127.0.0.1 --tablePort "$table_port" --skipApiVersionCheck --loose --disableTelemetry --silent > "$azurite_log" 2>&1 &
 else
   node_modules/.bin/azurite-table --location "$location" --tableHost 127.0.0.1 --tablePort "$table_port" \
-    --skipApiVersionCheck --loose --disableTelemetry --silent &
+    --skipApiVersionCheck --loose --disableTelemetry --silent > "$azurite_log" 2>&1 &
 fi
 azurite_pid=$!
 trap 'kill $azurite_pid 2>/dev/null || true' EXIT INT TERM
 
-# Ready means accepting connections (bash's /dev/tcp), within 30 s, and Azurite still alive.
+# Ready means this Azurite (its pid) listens on the port and accepts, within 30 s.
 for _ in $(seq 300); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$table_port") 2>/dev/null; then
+  if ! kill -0 "$azurite_pid" 2>/dev/null; then
+    # Taken after the check above, or bound by a process that does not accept (yet).
+    if accepting "$table_port" || grep -q EADDRINUSE "$azurite_log"; then
+      taken "$table_port" "Azurite's table service" AZURITE_TABLE_PORT
+    fi
+    echo "Azurite exited at start: $(tail -n 1 "$azurite_log") (its output: $azurite_log)" >&2
+    exit 1
+  fi
+  if listens_on "$azurite_pid" "$table_port" && accepting "$table_port"; then
     break
   fi
-  kill -0 "$azurite_pid" 2>/dev/null || { echo "Azurite exited (is port $table_port in use?)" >&2; exit 1; }
   sleep 0.1
 done
-(exec 3<>"/dev/tcp/127.0.0.1/$table_port") 2>/dev/null || { echo "Azurite did not start on port $table_port" >&2; exit 1; }
-echo "Azurite on 127.0.0.1 (tables on port $table_port)"
+if ! listens_on "$azurite_pid" "$table_port"; then
+  echo "Azurite did not start listening on port $table_port within 30 s (its output: $azurite_log)" >&2
+  exit 1
+fi
+echo "Azurite on 127.0.0.1 (tables on port $table_port, pid $azurite_pid, data in $location)"
 if [ "$table_port" != 10002 ]; then
   # local.settings.json names port 10002; a variable already set takes precedence over it.
   TODO_STORAGE=$(.venv/bin/python - "$table_port" <<'PY'
