@@ -16,7 +16,8 @@ from benchmarks.common import OWNER, ROOT, Config
 from benchmarks.data import make_items, make_list
 from benchmarks.hosts import PEER_PROJECT, start_app
 from benchmarks.progress import Progress
-from tests.support import ApiClient, Azurite
+from devhost.children import Azurite
+from devhost.client import ApiClient
 
 IMPORT = "import time; t=time.perf_counter(); import function_app; print((time.perf_counter()-t)*1000)"
 # The peer's function_app is found first on sys.path, as the local host finds it (--project).

@@ -14,7 +14,8 @@ from typing import Any
 
 from benchmarks import prices
 from benchmarks.common import ROOT, VERBS
-from tests.support import ApiClient, LocalHost
+from devhost.children import LocalHost
+from devhost.client import ApiClient
 
 CACHE_HIT_RATIOS = (0.0, 0.5, 0.9)
 CACHEABLE = ("get_item", "list_page")  # the gateway caches GETs only (infra/policies/get-cache.xml)

@@ -9,7 +9,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from benchmarks.common import OWNER, ROOT
-from tests.support import ApiClient, Azurite, LocalHost, host_env
+from devhost.children import Azurite, LocalHost, host_env
+from devhost.client import ApiClient
 
 PEER_PROJECT = ROOT / "benchmarks" / "peer"
 # What the comparisons call each served app: ours, the peer as its users would build its

@@ -15,7 +15,7 @@ from benchmarks import coldstart, compare, cost, inprocess, load, prices, report
 from benchmarks.common import FULL, QUICK, RESULTS, Config, machine, vm_hwm_mib
 from benchmarks.hosts import APPS, serving
 from benchmarks.progress import Progress
-from tests.support import SERVER_LOG_DIR_SETTING, Azurite, LocalHost
+from devhost.children import SERVER_LOG_DIR_SETTING, Azurite, LocalHost
 
 __all__ = ["FULL", "QUICK", "RESULTS", "run"]
 CPU_ROUNDS = 7  # rounds of the client CPU probe; the machine is shared: minimum shown, change paired per round
@@ -49,7 +49,7 @@ def planned_seconds(config: Config) -> float:
 
 def run(config: Config, out_dir: Path) -> dict[str, Any]:
     # Azurite's and the hosts' output, kept: one bench run in four once stopped on a 503 whose
-    # cause nothing recorded (tests.support drops child output unless told where to keep it).
+    # cause nothing recorded (devhost.children drops child output unless told where to keep it).
     shutil.rmtree(out_dir / "logs", ignore_errors=True)
     os.environ[SERVER_LOG_DIR_SETTING] = str(out_dir / "logs")
     progress = Progress(planned_seconds(config))

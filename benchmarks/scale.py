@@ -14,8 +14,9 @@ from benchmarks.common import Config
 from benchmarks.data import fill_other_partitions, make_items, make_list
 from benchmarks.hosts import serving
 from benchmarks.progress import Progress
+from devhost.children import Azurite, LocalHost
+from devhost.client import ApiClient
 from shared.storage.client import CLIENT_OPTIONS
-from tests.support import ApiClient, Azurite, LocalHost
 
 
 def planned_seconds(config: Config) -> float:
