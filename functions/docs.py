@@ -33,6 +33,7 @@ ASSETS = {
     "app.js": ("app/app.js", "text/javascript"),
     "app.css": ("app/app.css", "text/css"),
     "docs.js": ("docs/docs.js", "text/javascript"),
+    "icon.svg": ("icon.svg", "image/svg+xml"),
     "swagger-ui-bundle.js": ("vendor/swagger-ui/swagger-ui-bundle.js", "text/javascript"),
     "swagger-ui.css": ("vendor/swagger-ui/swagger-ui.css", "text/css"),
     "msal-browser.min.js": ("vendor/msal-browser/msal-browser.min.js", "text/javascript"),
