@@ -11,7 +11,7 @@ from azure.data.tables import TableClient
 from benchmarks.common import OWNER
 from shared.domain.ids import new_id
 from shared.domain.models import TodoItem, TodoList
-from shared.storage.repositories import _item_entity, _list_entity
+from shared.storage.rows import item_entity, list_entity
 
 
 def now() -> datetime:
@@ -20,7 +20,7 @@ def now() -> datetime:
 
 def make_list(table: TableClient, owner: str = OWNER) -> str:
     todo_list = TodoList(id=new_id(), name="bench", created_date=now(), updated_date=now())
-    table.create_entity(_list_entity(owner, todo_list))
+    table.create_entity(list_entity(owner, todo_list))
     return todo_list.id
 
 
@@ -31,7 +31,7 @@ def make_items(table: TableClient, list_id: str, count: int, owner: str = OWNER)
         for _ in range(min(100, count - start)):
             item = TodoItem(id=new_id(), list_id=list_id, name="seed", created_date=now(), updated_date=now())
             ids.append(item.id)
-            batch.append(("create", _item_entity(owner, item)))
+            batch.append(("create", item_entity(owner, item)))
         table.submit_transaction(batch)  # type: ignore[arg-type]
     return ids
 

@@ -80,10 +80,11 @@ async def in_process(config: Config, connection_string: str) -> dict[str, Any]:
     os.environ["TODO_PEER_CLIENT"] = "ours"
     import benchmarks.peer.function_app as peer
     import function_app
-    import shared.service.todos as service_module
+    import shared.wiring as service_module
     from inmemory.repositories import FakeIdempotencyRepository, FakeItemRepository, FakeListRepository, FakeStore
-    from shared.platform.settings import reset_settings_cache
     from shared.domain.models import TodoItemWrite, TodoListWrite
+    from shared.platform.settings import reset_settings_cache
+    from shared.service.todos import TodoService
     from shared.storage.client import close_table_client
 
     reset_settings_cache()
@@ -118,7 +119,7 @@ async def in_process(config: Config, connection_string: str) -> dict[str, Any]:
 
     await measure("with_storage", _requests(list_id, item_id))
     store = FakeStore()
-    fake = service_module.TodoService(
+    fake = TodoService(
         FakeListRepository(store), FakeItemRepository(store), FakeIdempotencyRepository(store)
     )
     service_module._service, peer._service = fake, fake

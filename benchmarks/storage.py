@@ -17,8 +17,8 @@ from benchmarks.data import make_items, make_list, now
 from benchmarks.progress import Progress
 from shared.domain.ids import new_id
 from shared.domain.models import TodoItem
-from shared.storage.repositories import _item_entity
 from shared.storage.client import client_options
+from shared.storage.rows import item_entity
 
 MEASURES = (*VERBS, "get_item_with_list")
 CPU_PROBES = ("get_entity", "update_entity", "transaction_of_2")
@@ -62,7 +62,7 @@ async def _storage_round(
 
     async def post_item(n: int) -> None:
         item = TodoItem(id=new_id(), list_id=list_id, name="raw", created_date=now(), updated_date=now())
-        await table.create_entity(_item_entity("raw", item))
+        await table.create_entity(item_entity("raw", item))
 
     async def patch_item(n: int) -> None:
         entity = {"PartitionKey": "raw", "RowKey": f"I|{list_id}|{ids[n % 100]}", "Name": f"r{n}",

@@ -12,8 +12,11 @@ from pathlib import Path
 import azure.functions as func
 
 from shared.platform.settings import WebAuth
-from shared.web.http import ApiCall, HttpProblem, guard_other_methods, public_handler
+from shared.web.call import ApiCall
+from shared.web.handler import public_handler
 from shared.web.openapi import document_bytes
+from shared.web.problems import HttpProblem
+from shared.web.routes import guard_other_methods
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]
 PUBLIC = func.AuthLevel.ANONYMOUS
@@ -86,7 +89,7 @@ def _page(relative: str, web: WebAuth | None = None) -> bytes:
 @bp.route(route="openapi.json", methods=["GET", "HEAD"], auth_level=PUBLIC)
 @public_handler
 async def get_openapi(call: ApiCall) -> func.HttpResponse:
-    return call.document(document_bytes(), "application/json", PAGE_CACHE)
+    return call.document(document_bytes(call.base_url()), "application/json", PAGE_CACHE)
 
 
 @bp.function_name("get_docs")

@@ -16,8 +16,8 @@ import time
 import azure.functions as func
 
 from shared.platform.settings import get_settings
-from shared.service.housekeeping import get_housekeeping
 from shared.platform.telemetry import configure as configure_telemetry
+from shared.wiring import get_housekeeping
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]
 logger = logging.getLogger("todo.housekeeping")

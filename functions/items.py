@@ -2,9 +2,13 @@
 
 import azure.functions as func
 
-from shared.web.http import ApiCall, api_handler, guard_other_methods
-from shared.domain.models import ItemState, TodoItemPatch, TodoItemWrite, sent_fields
-from shared.service.todos import MAX_BATCH_IDS, get_service
+from shared.domain.models import ItemState, TodoItem, TodoItemPatch, TodoItemWrite, sent_fields
+from shared.domain.ports import Page
+from shared.service.todos import MAX_BATCH_IDS
+from shared.web.call import ApiCall, PageRequest
+from shared.web.handler import api_handler
+from shared.web.routes import guard_other_methods
+from shared.wiring import get_service
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]
 # Anonymous at the Functions host: in Azure, App Service authentication in front of the app lets
@@ -15,21 +19,21 @@ ITEM = "lists/{listId}/items/{itemId}"
 BY_STATE = "lists/{listId}/items/state/{state}"
 
 
-async def _items_page(call: ApiCall, list_id: str, state: ItemState | None) -> func.HttpResponse:
+async def _items_page(call: ApiCall, list_id: str, state: ItemState | None, page: PageRequest) -> Page[TodoItem]:
     """One page of a list's items (all, or those in one state): both routes page alike."""
-    path = f"/lists/{list_id}/items" + (f"/state/{state.value}" if state else "")
-    page_request = call.page_request(path)
-    page = await get_service().list_items(
-        call.owner, list_id, state, page_request.after, page_request.top, page_request.skip
-    )
-    return call.collection(page, path, path, page_request)
+    return await get_service().list_items(call.owner, list_id, state, page.after, page.top, page.skip)
+
+
+async def _items_collection(call: ApiCall, list_id: str, state: ItemState | None) -> func.HttpResponse:
+    page_request = call.page_request(f"/lists/{list_id}/items" + (f"/state/{state.value}" if state else ""))
+    return call.collection(await _items_page(call, list_id, state, page_request), page_request)
 
 
 @bp.function_name("list_items")
 @bp.route(route=ITEMS, methods=["GET", "HEAD"], auth_level=AUTH)
 @api_handler
 async def list_items(call: ApiCall) -> func.HttpResponse:
-    return await _items_page(call, call.path_id("listId"), None)
+    return await _items_collection(call, call.path_id("listId"), None)
 
 
 @bp.function_name("create_item")
@@ -38,9 +42,9 @@ async def list_items(call: ApiCall) -> func.HttpResponse:
 async def create_item(call: ApiCall) -> func.HttpResponse:
     list_id = call.path_id("listId")
     data = call.json_body(TodoItemWrite)
+    await call.check_collection(lambda page: _items_page(call, list_id, None, page), f"/lists/{list_id}/items")
     created = await get_service().create_item(call.owner, list_id, data, call.idempotency())
-    item = created.value
-    return call.resource(item, 201, f"/lists/{list_id}/items/{item.id}", created.replayed)
+    return call.created(created, f"/lists/{list_id}/items/{created.value.id}")
 
 
 @bp.function_name("get_item")
@@ -81,7 +85,7 @@ async def delete_item(call: ApiCall) -> func.HttpResponse:
 @bp.route(route=BY_STATE, methods=["GET", "HEAD"], auth_level=AUTH)
 @api_handler
 async def list_items_by_state(call: ApiCall) -> func.HttpResponse:
-    return await _items_page(call, call.path_id("listId"), call.path_state())
+    return await _items_collection(call, call.path_id("listId"), call.path_state())
 
 
 @bp.function_name("set_items_state")

@@ -2,9 +2,12 @@
 
 import azure.functions as func
 
-from shared.web.http import ApiCall, api_handler, guard_other_methods
-from shared.domain.models import TodoListPatch, TodoListWrite, sent_fields
-from shared.service.todos import get_service
+from shared.domain.models import TodoList, TodoListPatch, TodoListWrite, sent_fields
+from shared.domain.ports import Page
+from shared.web.call import ApiCall, PageRequest
+from shared.web.handler import api_handler
+from shared.web.routes import guard_other_methods
+from shared.wiring import get_service
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]
 # Anonymous at the Functions host: in Azure, App Service authentication in front of the app lets
@@ -18,9 +21,12 @@ LIST = "lists/{listId}"
 @bp.route(route=LISTS, methods=["GET", "HEAD"], auth_level=AUTH)
 @api_handler
 async def list_lists(call: ApiCall) -> func.HttpResponse:
-    page_request = call.page_request("lists")
-    page = await get_service().list_lists(call.owner, page_request.after, page_request.top, page_request.skip)
-    return call.collection(page, "lists", "/lists", page_request)
+    page_request = call.page_request("/lists")
+    return call.collection(await _lists_page(call, page_request), page_request)
+
+
+async def _lists_page(call: ApiCall, page: PageRequest) -> Page[TodoList]:
+    return await get_service().list_lists(call.owner, page.after, page.top, page.skip)
 
 
 @bp.function_name("create_list")
@@ -28,8 +34,9 @@ async def list_lists(call: ApiCall) -> func.HttpResponse:
 @api_handler
 async def create_list(call: ApiCall) -> func.HttpResponse:
     data = call.json_body(TodoListWrite)
+    await call.check_collection(lambda page: _lists_page(call, page), "/lists")
     created = await get_service().create_list(call.owner, data, call.idempotency())
-    return call.resource(created.value, 201, f"/lists/{created.value.id}", created.replayed)
+    return call.created(created, f"/lists/{created.value.id}")
 
 
 @bp.function_name("get_list")

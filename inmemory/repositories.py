@@ -1,19 +1,21 @@
 """In-memory repositories with the same behaviour as the Table ones (unit tests, benchmarks).
 
-They subclass the real repositories so the service accepts them unchanged; each method keeps
-the storage semantics the service relies on (ETags that change on every write, conditional
-writes, item writes that fail when the list is gone).
+They implement the domain ports (shared.domain.ports) and nothing else: no Azure SDK is
+imported, and a method they lack is a type error, not a silently inherited Table call. Each
+keeps the storage semantics the service relies on (versions that change on every write,
+conditional writes, item writes that fail when the list is gone); tests/contract runs the same
+tests on them and on the Table repositories against Azurite.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from shared.domain.errors import NotFound
 from shared.domain.models import ItemState, TodoItem, TodoList
-from shared.storage.repositories import (
+from shared.domain.ports import (
     IdempotencyRecord,
     IdempotencyRecordExists,
     IdempotencyRepository,
@@ -50,7 +52,7 @@ def _page(values: list[T], after: str | None, limit: int, skip: int) -> Page[T]:
     return Page(remaining[:limit], len(remaining) > limit)
 
 
-class FakeIdempotencyRepository(IdempotencyRepository):
+class FakeIdempotencyRepository:
     def __init__(self, store: FakeStore) -> None:
         self.store = store
 
@@ -67,7 +69,7 @@ class FakeIdempotencyRepository(IdempotencyRepository):
             self.store.records[(owner, record.key)] = record
 
 
-class FakeListRepository(ListRepository):
+class FakeListRepository:
     def __init__(self, store: FakeStore) -> None:
         self.store = store
 
@@ -95,7 +97,7 @@ class FakeListRepository(ListRepository):
         return _page(values, after, limit, skip)
 
 
-class FakeItemRepository(ItemRepository):
+class FakeItemRepository:
     def __init__(self, store: FakeStore) -> None:
         self.store = store
 
@@ -146,3 +148,9 @@ class FakeItemRepository(ItemRepository):
         for key in keys:
             del self.store.items[key]
         return len(keys)
+
+
+if TYPE_CHECKING:  # mypy proves each fake is a complete implementation of its port
+    _lists: ListRepository = FakeListRepository(FakeStore())
+    _items: ItemRepository = FakeItemRepository(FakeStore())
+    _records: IdempotencyRepository = FakeIdempotencyRepository(FakeStore())

@@ -23,10 +23,12 @@ from fastapi import FastAPI, Header, Request, Response
 from fastapi.responses import JSONResponse
 
 import shared.storage.client
-from shared.platform.settings import get_settings
 from shared.domain.errors import NotFound, PreconditionFailed, StorageUnavailable, TodoError, UnknownItems
 from shared.domain.models import ItemState, TodoItem, TodoItemPatch, TodoItemWrite, sent_fields
-from shared.service.todos import UNCONDITIONAL, Expectation, TodoService
+from shared.platform.settings import get_settings
+from shared.service.preconditions import UNCONDITIONAL, Expectation
+from shared.service.todos import TodoService
+from shared.storage.repositories import TableIdempotencyRepository, TableItemRepository, TableListRepository
 
 
 def _sdk_default_client(settings: Any) -> Any:
@@ -59,7 +61,12 @@ STATUS = {NotFound: 404, PreconditionFailed: 412, UnknownItems: 422, StorageUnav
 def service() -> TodoService:
     global _service
     if _service is None:
-        _service = TodoService(idempotency_ttl=timedelta(seconds=get_settings().idempotency_ttl_seconds))
+        _service = TodoService(
+            TableListRepository(),
+            TableItemRepository(),
+            TableIdempotencyRepository(),
+            idempotency_ttl=timedelta(seconds=get_settings().idempotency_ttl_seconds),
+        )
     return _service
 
 

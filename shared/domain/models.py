@@ -17,7 +17,6 @@ from pydantic.alias_generators import to_camel
 
 NAME_MAX = 256
 DESCRIPTION_MAX = 4000
-READ_ONLY_FIELDS = frozenset({"id", "listId", "items", "createdDate", "updatedDate"})
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -46,6 +45,11 @@ Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX, pattern=TEXT_PATT
 Description = Annotated[str, Field(max_length=DESCRIPTION_MAX, pattern=TEXT_PATTERN)]
 
 
+def version_of(representation: bytes) -> str:
+    """A strong version of a representation: it changes whenever its bytes change."""
+    return hashlib.blake2b(representation, digest_size=12).hexdigest()
+
+
 class ItemState(StrEnum):
     TODO = "todo"
     IN_PROGRESS = "inprogress"
@@ -59,8 +63,7 @@ class _Camel(BaseModel):
         return self.model_dump_json(by_alias=True).encode()
 
     def version(self) -> str:
-        """A strong version of the representation: it changes whenever its bytes change."""
-        return hashlib.blake2b(self.to_json(), digest_size=12).hexdigest()
+        return version_of(self.to_json())
 
 
 _READ_ONLY: dict[str, Any] = {"readOnly": True, "description": "read-only: accepted and ignored"}
@@ -131,7 +134,12 @@ class TodoItemPatch(_Patch):
     completed_date: UtcDatetime | None = None
 
 
+def read_only_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The fields a request body may carry but never changes (declared once, with exclude=True)."""
+    return frozenset(name for name, info in model.model_fields.items() if info.exclude)
+
+
 def sent_fields(patch: BaseModel) -> dict[str, Any]:
     """The fields a merge patch actually carried, nulls included (RFC 7396: null removes)."""
-    ignored = {"id", "list_id", "items", "created_date", "updated_date"}
+    ignored = read_only_fields(type(patch))
     return {name: getattr(patch, name) for name in patch.model_fields_set if name not in ignored}

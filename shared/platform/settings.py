@@ -57,6 +57,7 @@ class Settings:
     owner_header_required: bool
     default_owner: str
     public_base_url: str | None
+    trusted_proxy: bool  # honour X-Forwarded-Proto/-Host/-Prefix (only behind a proxy that sets them)
     cursor_key: bytes
     max_body_bytes: int
     storage_timeout_seconds: float
@@ -161,6 +162,7 @@ def read_settings() -> Settings:
         owner_header_required=_flag("TODO_OWNER_HEADER_REQUIRED", False),
         default_owner=os.environ.get("TODO_DEFAULT_OWNER") or DEFAULT_OWNER,
         public_base_url=(os.environ.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
+        trusted_proxy=_flag("TODO_TRUSTED_PROXY", False),
         cursor_key=hashlib.sha256(cursor_secret.encode()).digest(),
         max_body_bytes=int(_number_or_default("TODO_MAX_BODY_BYTES")),
         storage_timeout_seconds=_number_or_default("TODO_STORAGE_TIMEOUT_SECONDS"),

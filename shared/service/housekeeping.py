@@ -17,8 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from shared.storage.repositories import HousekeepingRepository, ListRepository, ScanPosition
-from shared.service.todos import Clock, utc_now
+from shared.domain.ports import Clock, HousekeepingRepository, ListRepository, ScanPosition, utc_now
 
 PAGE = 1000  # rows per query: one Table Storage page
 
@@ -60,14 +59,14 @@ class _Allowance:
 class Housekeeping:
     def __init__(
         self,
-        repository: HousekeepingRepository | None = None,
-        lists: ListRepository | None = None,
+        repository: HousekeepingRepository,
+        lists: ListRepository,
         clock: Clock = utc_now,
         idempotency_ttl: timedelta = timedelta(hours=24),
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.repository = repository or HousekeepingRepository()
-        self.lists = lists or ListRepository()
+        self.repository = repository
+        self.lists = lists
         self.clock = clock
         self.idempotency_ttl = idempotency_ttl
         self.monotonic = monotonic
@@ -102,7 +101,7 @@ class Housekeeping:
             stopped_at: ScanPosition | None = None
             for owner, list_id in scan.lists:
                 if allowance.exhausted:
-                    stopped_at = ScanPosition(owner, f"I|{list_id}|")  # the next run starts with this list
+                    stopped_at = ScanPosition(owner, list_id)  # the next run starts with this list
                     break
                 if await self.lists.get(owner, list_id) is not None:
                     continue
@@ -111,7 +110,7 @@ class Housekeeping:
                 removed += count
                 finished += done
                 if not done:
-                    stopped_at = ScanPosition(owner, f"I|{list_id}|")
+                    stopped_at = ScanPosition(owner, list_id)
                     break
             position = stopped_at or scan.last
             if stopped_at is None and scan.last is None:
@@ -122,12 +121,3 @@ class Housekeeping:
         if position != start:
             await self.repository.save_orphan_scan_position(position)
         return removed, finished, scanned, completed
-
-
-def get_housekeeping() -> tuple[Housekeeping, Budget]:
-    """A run's use case and budget, from the settings (read when the timer fires, not at import)."""
-    from shared.platform.settings import get_settings, housekeeping_limits
-
-    rows, seconds = housekeeping_limits()
-    ttl = timedelta(seconds=get_settings().idempotency_ttl_seconds)
-    return Housekeeping(idempotency_ttl=ttl), Budget(rows=rows, seconds=seconds)

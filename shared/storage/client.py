@@ -1,4 +1,4 @@
-"""One async Table client per process, storage fault translation and round-trip counting.
+"""One async Table client per process, its pipeline, and storage fault translation.
 
 Why here: every repository shares the same client (connection pooling, one credential), and
 faults must surface to the HTTP layer as one domain error (503) whatever the SDK raised.
@@ -7,12 +7,10 @@ faults must surface to the HTTP layer as one domain error (503) whatever the SDK
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from wsgiref.handlers import format_date_time
@@ -37,8 +35,9 @@ from azure.core.pipeline.policies import (
 from azure.data.tables import AccountSasPermissions, ResourceTypes, generate_account_sas
 from azure.data.tables.aio import TableClient, TableServiceClient
 
-from shared.platform.settings import Settings, get_settings
 from shared.domain.errors import StorageUnavailable
+from shared.platform.roundtrips import current_round_trips
+from shared.platform.settings import Settings, get_settings
 
 # Deliberate client settings: fail fast and let the caller retry (the API answers 503 with
 # Retry-After). Two SDK retries with short backoff absorb a transient blip; the connect and
@@ -62,37 +61,18 @@ CLIENT_OPTIONS: dict[str, Any] = {
 logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)
 
 
-@dataclass
-class RoundTripCounter:
-    """Counts HTTP requests sent to storage for one API request (retries included) and the
-    time they took until answered (summed, so concurrent calls can add up to more than the
-    request's own duration)."""
-
-    count: int = 0
-    seconds: float = 0.0
-
-
 _STARTED = "todo_storage_call_started"
-_round_trips: contextvars.ContextVar[RoundTripCounter | None] = contextvars.ContextVar(
-    "storage_round_trips", default=None
-)
-
-
-def start_round_trip_count() -> RoundTripCounter:
-    counter = RoundTripCounter()
-    _round_trips.set(counter)
-    return counter
 
 
 def _count_request(request: Any) -> None:
-    counter = _round_trips.get()
+    counter = current_round_trips()
     if counter is not None:
         counter.count += 1
         request.context[_STARTED] = time.perf_counter()
 
 
 def _time_response(response: Any) -> None:
-    counter = _round_trips.get()
+    counter = current_round_trips()
     started = response.context.get(_STARTED)
     if counter is not None and started is not None:
         counter.seconds += time.perf_counter() - started
@@ -183,7 +163,7 @@ def client_options(credential: Any) -> dict[str, Any]:
     hooks and tracing (the Table dependency spans of telemetry come from it). Left out of the SDK's
     default list: user agent, proxy, redirect, network-trace and HTTP logging, and the secondary-
     location handling of its retry policy (the account is not read-access geo-redundant).
-    make bench: 10-18% less client CPU per point call on a quiet machine (README, Performance)."""
+    make bench: 10-18% less client CPU per point call on a quiet machine (docs/decisions)."""
     if isinstance(credential, AzureNamedKeyCredential):
         renewal = _RenewedAccountSas(credential)
         auth: list[Any] = [renewal, AzureSasCredentialPolicy(renewal.sas)]

@@ -1,1 +1,3 @@
-"""HTTP semantics, once: request parsing, responses and validators, conditional requests, paging, problem details, gateway trust and the OpenAPI document."""
+"""HTTP semantics, once: request parsing, responses and validators, conditional requests, paging,
+problem details, gateway trust and the OpenAPI document.
+"""

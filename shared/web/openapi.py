@@ -6,93 +6,24 @@ models that validate requests: one source of truth, so the document cannot drift
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
 
 import azure.functions as func
 from pydantic import BaseModel
 
-from shared.platform.settings import OWNER_HEADER
-from shared.web.http import NOT_AN_OPERATION
+from shared.domain.ids import ID_PATTERN
 from shared.domain.models import TodoItem, TodoItemPatch, TodoItemWrite, TodoList, TodoListPatch, TodoListWrite
-from shared.web.pagination import DEFAULT_TOP, MAX_SKIP, MAX_TOP
+from shared.platform.settings import OWNER_HEADER
 from shared.service.todos import MAX_BATCH_IDS
+from shared.web.headers import IDEMPOTENCY_KEY_PATTERN, OWNER_PATTERN
+from shared.web.openapi_operations import OPERATIONS, Operation
+from shared.web.pagination import DEFAULT_TOP, MAX_SKIP, MAX_TOP
+from shared.web.routes import NOT_AN_OPERATION
 
-ID_SCHEMA = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
+ID_SCHEMA = {"type": "string", "pattern": ID_PATTERN}
 SCHEMA_REF = "#/components/schemas/{model}"
 MODELS: tuple[type[BaseModel], ...] = (TodoList, TodoListWrite, TodoListPatch, TodoItem, TodoItemWrite, TodoItemPatch)
-
-
-@dataclass(frozen=True)
-class Operation:
-    """What the document says of one registered function, beyond its route and methods."""
-
-    operation_id: str
-    summary: str
-    tag: str
-    kind: str  # resource | collection | created | no-content | values | page | document
-    model: type[BaseModel] | None = None
-    body: type[BaseModel] | str | None = None  # a model, "ids" or None
-    conditional: bool = False
-    idempotent_create: bool = False
-    errors: tuple[int, ...] = ()
-    links: dict[str, dict[str, Any]] = field(default_factory=dict)
-    media_type: str = "application/json"
-
-
-# OpenAPI Link Objects from a created resource to what can be done with it. Plain data, pinned by
-# tests/unit/test_openapi_contract.py (built at import, so no helper call here that tests could vary).
-_LIST_ID = {"listId": "$response.body#/id"}
-_ITEM_IDS = {"listId": "$response.body#/listId", "itemId": "$response.body#/id"}
-LIST_LINKS = {
-    "GetList": {"operationId": "getList", "parameters": _LIST_ID},
-    "UpdateList": {"operationId": "updateList", "parameters": _LIST_ID},
-    "DeleteList": {"operationId": "deleteList", "parameters": _LIST_ID},
-    "CreateItem": {"operationId": "createItem", "parameters": _LIST_ID},
-    "ListItems": {"operationId": "listItems", "parameters": _LIST_ID},
-}
-ITEM_LINKS = {
-    "GetItem": {"operationId": "getItem", "parameters": _ITEM_IDS},
-    "UpdateItem": {"operationId": "updateItem", "parameters": _ITEM_IDS},
-    "DeleteItem": {"operationId": "deleteItem", "parameters": _ITEM_IDS},
-}
-READ_ERRORS = (400, 404, 412, 503)
-WRITE_ERRORS = (400, 404, 411, 412, 413, 415, 422, 503)
-
-OPERATIONS: dict[str, Operation] = {
-    "list_lists": Operation("listLists", "List the caller's lists, oldest first", "lists", "collection", TodoList,
-                            errors=(400, 412, 503)),
-    "create_list": Operation("createList", "Create a list", "lists", "created", TodoList, TodoListWrite,
-                             idempotent_create=True, errors=(400, 411, 413, 415, 422, 503), links=LIST_LINKS),
-    "get_list": Operation("getList", "Read a list", "lists", "resource", TodoList, errors=READ_ERRORS),
-    "replace_list": Operation("replaceList", "Replace a list's name and description", "lists", "resource",
-                              TodoList, TodoListWrite, conditional=True, errors=WRITE_ERRORS),
-    "update_list": Operation("updateList", "Change a list with a JSON Merge Patch", "lists", "resource",
-                             TodoList, TodoListPatch, conditional=True, errors=WRITE_ERRORS),
-    "delete_list": Operation("deleteList", "Delete a list and all its items", "lists", "no-content",
-                             conditional=True, errors=(400, 404, 412, 503)),
-    "list_items": Operation("listItems", "List a list's items, oldest first", "items", "collection", TodoItem,
-                            errors=READ_ERRORS),
-    "create_item": Operation("createItem", "Add an item to a list", "items", "created", TodoItem, TodoItemWrite,
-                             idempotent_create=True, errors=(400, 404, 411, 413, 415, 422, 503), links=ITEM_LINKS),
-    "get_item": Operation("getItem", "Read an item", "items", "resource", TodoItem, errors=READ_ERRORS),
-    "replace_item": Operation("replaceItem", "Replace an item", "items", "resource", TodoItem, TodoItemWrite,
-                              conditional=True, errors=WRITE_ERRORS),
-    "update_item": Operation("updateItem", "Change an item with a JSON Merge Patch", "items", "resource",
-                             TodoItem, TodoItemPatch, conditional=True, errors=WRITE_ERRORS),
-    "delete_item": Operation("deleteItem", "Delete an item", "items", "no-content", conditional=True,
-                             errors=(400, 404, 412, 503)),
-    "list_items_by_state": Operation("listItemsByState", "List a list's items in one state", "items",
-                                     "collection", TodoItem, errors=READ_ERRORS),
-    "set_items_state": Operation("setItemsState", "Set the state of several items at once (all or nothing)",
-                                 "items", "values", TodoItem, "ids", errors=(400, 404, 411, 413, 415, 422, 503)),
-    "get_openapi": Operation("getOpenApi", "This OpenAPI document", "meta", "document"),
-    "get_docs": Operation("getDocs", "Interactive API documentation", "meta", "document", media_type="text/html"),
-    "get_app": Operation("getApp", "A small web client for this API", "meta", "document", media_type="text/html"),
-    "get_asset": Operation("getAsset", "Static files of the docs page and the web client", "meta", "document",
-                           media_type="application/octet-stream", errors=(404,)),
-}  # fmt: skip
 
 
 def _header(description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -156,7 +87,7 @@ def _parameters(template: str, operation: Operation, method: str) -> list[dict[s
     if method == "GET" and operation.kind in ("resource", "collection"):
         parameters.append({"$ref": "#/components/parameters/If-None-Match"})
         parameters.append({"$ref": "#/components/parameters/If-Match"})
-    if operation.conditional and method in ("PUT", "PATCH", "DELETE"):
+    if operation.conditional and method in ("POST", "PUT", "PATCH", "DELETE"):
         parameters.append({"$ref": "#/components/parameters/If-Match"})
         parameters.append({"$ref": "#/components/parameters/If-None-Match"})
     if operation.idempotent_create:
@@ -282,7 +213,7 @@ def _components() -> dict[str, Any]:
                 "in": "header",
                 "required": False,
                 "description": "Set by API Management from the caller's identity; clients never send it.",
-                "schema": {"type": "string", "pattern": "^[A-Za-z0-9._@:-]{1,128}$"},
+                "schema": {"type": "string", "pattern": OWNER_PATTERN},
             },
             "top": {
                 "name": "top",
@@ -310,7 +241,7 @@ def _components() -> dict[str, Any]:
             "Idempotency-Key": {
                 "name": "Idempotency-Key",
                 "in": "header",
-                "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$"},
+                "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN},
             },
         },
         "headers": {
@@ -338,14 +269,15 @@ def _registered(app: func.FunctionRegister) -> list[tuple[str, str, list[str]]]:
         app.functions_bindings = None
 
 
-def build_document(app: func.FunctionRegister) -> dict[str, Any]:
+def build_document(app: func.FunctionRegister, server_url: str = "/api") -> dict[str, Any]:
+    """The document; server_url is the API's base as the reader of the document reaches it."""
     paths: dict[str, dict[str, Any]] = {}
     for name, template, methods in _registered(app):
         if name.endswith(NOT_AN_OPERATION):
             continue
         operation = OPERATIONS.get(name)
         if operation is None:
-            raise LookupError(f"function {name} has no OpenAPI description in shared/openapi.py")
+            raise LookupError(f"function {name} has no OpenAPI description in shared/web/openapi_operations.py")
         for method in methods:
             if method == "HEAD":
                 continue  # answered like GET everywhere; stated in the description
@@ -378,7 +310,7 @@ def build_document(app: func.FunctionRegister) -> dict[str, Any]:
                 "takes no key (in Azure only the gateway's managed identity can reach it)."
             ),
         },
-        "servers": [{"url": "/api"}],
+        "servers": [{"url": server_url}],
         "tags": [{"name": "lists"}, {"name": "items"}, {"name": "meta"}],
         "paths": paths,
         "components": _components(),
@@ -395,8 +327,10 @@ def describe(app: func.FunctionRegister) -> None:
     document_bytes.cache_clear()
 
 
-@lru_cache(maxsize=1)
-def document_bytes() -> bytes:
+@lru_cache(maxsize=8)
+def document_bytes(server_url: str = "/api") -> bytes:
+    """The served document, for the base URL its reader uses (a few distinct ones at most: the
+    gateway's, the app's own host; each is built once per process)."""
     if not _described:
         raise LookupError("no app to describe: function_app.py calls shared.web.openapi.describe(app)")
-    return json.dumps(build_document(_described[0]), separators=(",", ":")).encode()
+    return json.dumps(build_document(_described[0], server_url), separators=(",", ":")).encode()

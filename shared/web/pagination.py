@@ -12,7 +12,6 @@ import base64
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
 
 from shared.domain.ids import is_valid_id
 
@@ -23,13 +22,6 @@ MAX_SKIP = 10_000
 
 class InvalidCursor(ValueError):
     pass
-
-
-@dataclass(frozen=True)
-class PageRequest:
-    top: int
-    skip: int
-    after: str | None
 
 
 def _b64(data: bytes) -> str:

@@ -12,7 +12,8 @@ import pytest
 
 import function_app
 from devhost.server import collect_functions
-from shared.web.openapi import OPERATIONS, build_document
+from shared.web.openapi import build_document
+from shared.web.openapi_operations import OPERATIONS
 from tests.support import ApiClient
 
 ROOT = Path(__file__).resolve().parents[2]

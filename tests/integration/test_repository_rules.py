@@ -13,17 +13,9 @@ from azure.data.tables import TableTransactionError
 from shared.domain.errors import NotFound, StorageUnavailable
 from shared.domain.ids import new_id
 from shared.domain.models import ItemState, TodoItem, TodoList
-from shared.storage.repositories import (
-    IdempotencyRecord,
-    IdempotencyRecordExists,
-    IdempotencyRepository,
-    ItemRepository,
-    ListRepository,
-    Stored,
-    VersionConflict,
-)
-from shared.service.todos import utc_now
+from shared.domain.ports import IdempotencyRecord, IdempotencyRecordExists, Stored, VersionConflict, utc_now
 from shared.storage.client import get_table
+from shared.storage.repositories import TableIdempotencyRepository, TableItemRepository, TableListRepository
 
 
 def a_list(name: str = "home") -> TodoList:
@@ -41,13 +33,13 @@ def a_record(key: str = "key-1") -> IdempotencyRecord:
 
 
 async def _stored_item(owner: str, item: TodoItem) -> Stored[TodoItem]:
-    stored = await ItemRepository().get(owner, item.list_id, item.id)
+    stored = await TableItemRepository().get(owner, item.list_id, item.id)
     assert stored is not None
     return stored
 
 
 async def test_item_delete_removes_that_row_only_while_unchanged(owner: str) -> None:
-    lists, items = ListRepository(), ItemRepository()
+    lists, items = TableListRepository(), TableItemRepository()
     todo_list = a_list()
     await lists.add(owner, todo_list, None)
     keep, gone = an_item(todo_list.id, "keep"), an_item(todo_list.id, "gone")
@@ -64,7 +56,7 @@ async def test_item_delete_removes_that_row_only_while_unchanged(owner: str) -> 
 
 
 async def test_idempotency_record_reads_back_as_written_and_is_removed_by_key(owner: str) -> None:
-    lists, records = ListRepository(), IdempotencyRepository()
+    lists, records = TableListRepository(), TableIdempotencyRepository()
     record = a_record("Key-Å")
     await lists.add(owner, a_list(), record)
     stored = await records.get(owner, "Key-Å")
@@ -76,7 +68,7 @@ async def test_idempotency_record_reads_back_as_written_and_is_removed_by_key(ow
 
 
 async def test_reused_idempotency_key_is_reported_as_such_and_writes_nothing(owner: str) -> None:
-    lists, items = ListRepository(), ItemRepository()
+    lists, items = TableListRepository(), TableItemRepository()
     todo_list = a_list()
     await lists.add(owner, todo_list, a_record("k"))
     second = a_list("second")
@@ -90,23 +82,23 @@ async def test_reused_idempotency_key_is_reported_as_such_and_writes_nothing(own
 
 
 async def test_a_conflict_on_the_resource_itself_is_not_a_reused_key(owner: str) -> None:
-    lists = ListRepository()
+    lists = TableListRepository()
     todo_list = a_list()
     await lists.add(owner, todo_list, None)
     with pytest.raises(TableTransactionError) as raised:
         await lists.add(owner, todo_list, a_record("fresh-key"))  # the list row exists: index 0 conflicts
     assert raised.value.status_code == 409 and raised.value.index == 0
-    assert await IdempotencyRepository().get(owner, "fresh-key") is None
+    assert await TableIdempotencyRepository().get(owner, "fresh-key") is None
 
 
 async def test_item_added_to_a_missing_list_says_the_list_does_not_exist(owner: str) -> None:
     with pytest.raises(NotFound) as raised:
-        await ItemRepository().add(owner, an_item(new_id()), a_record())
+        await TableItemRepository().add(owner, an_item(new_id()), a_record())
     assert str(raised.value) == "the list does not exist"
 
 
 async def test_batch_of_items_deleted_since_they_were_read_is_a_conflict_not_a_missing_list(owner: str) -> None:
-    lists, items = ListRepository(), ItemRepository()
+    lists, items = TableListRepository(), TableItemRepository()
     todo_list = a_list()
     await lists.add(owner, todo_list, None)
     item = an_item(todo_list.id)
@@ -120,7 +112,7 @@ async def test_batch_of_items_deleted_since_they_were_read_is_a_conflict_not_a_m
 
 
 async def test_lists_page_after_a_cursor_and_say_whether_more_follow(owner: str) -> None:
-    lists = ListRepository()
+    lists = TableListRepository()
     created = []
     for n in range(5):
         todo_list = a_list(f"l{n}")
@@ -136,7 +128,7 @@ async def test_lists_page_after_a_cursor_and_say_whether_more_follow(owner: str)
 
 
 async def test_item_rows_keep_every_field_and_omit_empty_ones(owner: str) -> None:
-    lists, items = ListRepository(), ItemRepository()
+    lists, items = TableListRepository(), TableItemRepository()
     todo_list = a_list()
     await lists.add(owner, todo_list, None)
     now = utc_now()
@@ -172,7 +164,7 @@ async def test_pages_and_batches_read_only_the_model_properties_yet_every_field_
         return rows()
 
     monkeypatch.setattr(table, "query_entities", recording_query)
-    lists, items = ListRepository(), ItemRepository()
+    lists, items = TableListRepository(), TableItemRepository()
     described, plain = a_list("a").model_copy(update={"description": "d"}), a_list("b")
     for todo_list in sorted((described, plain), key=lambda t: t.id):
         await lists.add(owner, todo_list, None)
@@ -201,7 +193,7 @@ def with_id(model: TodoItem, first: str) -> TodoItem:
 
 
 async def test_ranges_reach_ids_starting_with_a_letter(owner: str) -> None:
-    lists, items = ListRepository(), ItemRepository()
+    lists, items = TableListRepository(), TableItemRepository()
     letter_list = a_list().model_copy(update={"id": "f" + new_id()[1:]})
     await lists.add(owner, letter_list, None)
     assert [t.id for t in (await lists.page(owner, None, 10, 0)).values] == [letter_list.id]
@@ -216,12 +208,12 @@ async def test_ranges_reach_ids_starting_with_a_letter(owner: str) -> None:
 
 
 async def test_removing_the_items_of_a_list_without_any_counts_zero(owner: str) -> None:
-    removed = await ItemRepository().remove_all(owner, new_id())
+    removed = await TableItemRepository().remove_all(owner, new_id())
     assert removed == 0 and removed is not None
 
 
 async def test_item_pages_filtered_by_state_follow_the_cursor(owner: str) -> None:
-    lists, items = ListRepository(), ItemRepository()
+    lists, items = TableListRepository(), TableItemRepository()
     todo_list = a_list()
     await lists.add(owner, todo_list, None)
     done = [an_item(todo_list.id).model_copy(update={"state": ItemState.DONE}) for _ in range(3)]
@@ -233,7 +225,7 @@ async def test_item_pages_filtered_by_state_follow_the_cursor(owner: str) -> Non
 
 
 async def test_replace_drops_fields_the_new_version_no_longer_has(owner: str) -> None:
-    lists, items = ListRepository(), ItemRepository()
+    lists, items = TableListRepository(), TableItemRepository()
     todo_list = a_list().model_copy(update={"description": "old"})
     await lists.add(owner, todo_list, None)
     item = an_item(todo_list.id).model_copy(update={"description": "old", "due_date": utc_now()})
@@ -253,10 +245,10 @@ async def test_get_many_past_a_page_reads_only_the_wanted_ids_after_the_last_row
     owner: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import shared.storage.repositories
-    from shared.storage.client import start_round_trip_count
+    from shared.platform.roundtrips import start_round_trip_count
 
     monkeypatch.setattr(shared.storage.repositories, "PAGE_LIMIT", 3)
-    lists, items = ListRepository(), ItemRepository()
+    lists, items = TableListRepository(), TableItemRepository()
     todo_list = a_list()
     await lists.add(owner, todo_list, None)
     stored = sorted([an_item(todo_list.id, f"i{n}") for n in range(8)], key=lambda i: i.id)
@@ -272,7 +264,7 @@ async def test_get_many_past_a_page_reads_only_the_wanted_ids_after_the_last_row
 
 
 async def test_get_many_spans_the_range_from_the_lowest_to_the_highest_wanted_id(owner: str) -> None:
-    lists, items = ListRepository(), ItemRepository()
+    lists, items = TableListRepository(), TableItemRepository()
     todo_list = a_list()
     await lists.add(owner, todo_list, None)
     stored = sorted([an_item(todo_list.id, f"i{n}") for n in range(6)], key=lambda i: i.id)
@@ -287,14 +279,15 @@ async def test_removing_items_after_a_concurrent_sweep_took_some_queries_again(
     owner: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import shared.storage.repositories
+    import shared.storage.tables
 
-    lists, items = ListRepository(), ItemRepository()
+    lists, items = TableListRepository(), TableItemRepository()
     todo_list = a_list()
     await lists.add(owner, todo_list, None)
     stored = [an_item(todo_list.id, f"i{n}") for n in range(5)]
     for item in stored:
         await items.add(owner, item, None)
-    real_submit = shared.storage.repositories._submit
+    real_submit = shared.storage.tables.submit
     swept: list[str] = []
 
     async def another_sweep_first(operations: Any) -> None:
@@ -304,7 +297,7 @@ async def test_removing_items_after_a_concurrent_sweep_took_some_queries_again(
             await (await get_table()).delete_entity(owner, row_key)
         await real_submit(operations)
 
-    monkeypatch.setattr(shared.storage.repositories, "_submit", another_sweep_first)
+    monkeypatch.setattr(shared.storage.repositories, "submit", another_sweep_first)
     assert await items.remove_all(owner, todo_list.id) == 4  # the fifth was the other sweep's
     assert (await items.page(owner, todo_list.id, None, None, 10, 0)).values == []
 
@@ -324,7 +317,7 @@ async def own_table(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[None]:
 
 
 async def test_a_write_to_a_table_that_vanished_is_retryable_not_a_conflict(owner: str, own_table: None) -> None:
-    lists = ListRepository()
+    lists = TableListRepository()
     todo_list = a_list()
     await lists.add(owner, todo_list, None)
     read = await lists.get(owner, todo_list.id)
@@ -340,7 +333,7 @@ async def test_removing_items_continues_after_a_full_page(owner: str, monkeypatc
 
     monkeypatch.setattr(shared.storage.repositories, "PAGE_LIMIT", 3)
     monkeypatch.setattr(shared.storage.repositories, "BATCH_LIMIT", 2)
-    lists, items = ListRepository(), ItemRepository()
+    lists, items = TableListRepository(), TableItemRepository()
     todo_list = a_list()
     await lists.add(owner, todo_list, None)
     for n in range(6):
@@ -350,7 +343,7 @@ async def test_removing_items_continues_after_a_full_page(owner: str, monkeypatc
 
 
 async def test_a_read_from_a_table_that_vanished_is_retryable_not_a_missing_row(owner: str, own_table: None) -> None:
-    lists = ListRepository()
+    lists = TableListRepository()
     todo_list = a_list()
     await lists.add(owner, todo_list, None)
     await (await get_table()).delete_table()
@@ -359,7 +352,7 @@ async def test_a_read_from_a_table_that_vanished_is_retryable_not_a_missing_row(
 
 
 async def test_a_conditional_list_delete_with_a_stale_etag_is_a_conflict(owner: str) -> None:
-    lists = ListRepository()
+    lists = TableListRepository()
     todo_list = a_list()
     await lists.add(owner, todo_list, None)
     read = await lists.get(owner, todo_list.id)
@@ -373,15 +366,15 @@ async def test_a_conditional_list_delete_with_a_stale_etag_is_a_conflict(owner: 
 async def test_the_expiry_sweep_reads_idempotency_records_only_and_at_most_the_limit(
     owner: str, own_table: None
 ) -> None:
-    from shared.storage.repositories import HousekeepingRepository
+    from shared.storage.housekeeping import TableHousekeepingRepository
 
     old = utc_now() - timedelta(days=3)
     ancient_list = a_list().model_copy(update={"created_date": old, "updated_date": old})
-    await ListRepository().add(owner, ancient_list, None)  # an old list row is no record
+    await TableListRepository().add(owner, ancient_list, None)  # an old list row is no record
     for n in range(3):
         record = IdempotencyRecord(key=f"k{n}", fingerprint="f", resource_json="{}", created=old)
-        await ListRepository().add(owner, a_list(), record)
-    found = await HousekeepingRepository().expired_idempotency_records(utc_now() - timedelta(days=1), 2)
+        await TableListRepository().add(owner, a_list(), record)
+    found = await TableHousekeepingRepository().expired_idempotency_records(utc_now() - timedelta(days=1), 2)
     assert len(found) == 2 and all(row.row_key.startswith("K|") for row in found)
-    everything = await HousekeepingRepository().expired_idempotency_records(utc_now() - timedelta(days=1), 10)
+    everything = await TableHousekeepingRepository().expired_idempotency_records(utc_now() - timedelta(days=1), 10)
     assert len(everything) == 3 and all(row.row_key.startswith("K|") for row in everything)

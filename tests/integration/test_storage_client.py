@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from shared.storage import client as storage
 from shared.platform.settings import reset_settings_cache
+from shared.storage import client as storage
 
 
 @pytest.fixture

@@ -11,9 +11,11 @@ import pytest
 from shared.domain.errors import NotFound
 from shared.domain.ids import new_id
 from shared.domain.models import ItemState, TodoItem, TodoItemWrite, TodoList, TodoListWrite
-from shared.storage.repositories import ItemRepository, ListRepository, Stored, VersionConflict
-from shared.service.todos import UNCONDITIONAL, TodoService, utc_now
+from shared.domain.ports import Stored, VersionConflict, utc_now
+from shared.service.preconditions import UNCONDITIONAL
+from shared.service.todos import TodoService
 from shared.storage.client import get_table
+from shared.storage.repositories import TableIdempotencyRepository, TableItemRepository, TableListRepository
 
 
 def a_list(name: str = "home") -> TodoList:
@@ -27,7 +29,7 @@ def an_item(list_id: str, name: str = "milk") -> TodoItem:
 
 
 async def test_stored_list_reads_back_identically_so_its_version_is_stable(owner: str) -> None:
-    lists = ListRepository()
+    lists = TableListRepository()
     todo_list = a_list().model_copy(update={"description": "d"})
     await lists.add(owner, todo_list, None)
     stored = await lists.get(owner, todo_list.id)
@@ -36,7 +38,7 @@ async def test_stored_list_reads_back_identically_so_its_version_is_stable(owner
 
 
 async def test_conditional_replace_with_stale_storage_etag_is_refused(owner: str) -> None:
-    lists = ListRepository()
+    lists = TableListRepository()
     todo_list = a_list()
     await lists.add(owner, todo_list, None)
     first = await lists.get(owner, todo_list.id)
@@ -49,7 +51,7 @@ async def test_conditional_replace_with_stale_storage_etag_is_refused(owner: str
 
 
 async def test_item_write_fails_atomically_when_the_list_is_gone(owner: str) -> None:
-    items = ItemRepository()
+    items = TableItemRepository()
     item = an_item(new_id())
     with pytest.raises(NotFound):
         await items.add(owner, item, None)
@@ -57,7 +59,7 @@ async def test_item_write_fails_atomically_when_the_list_is_gone(owner: str) -> 
 
 
 async def test_items_page_in_creation_order_and_filter_by_state(owner: str) -> None:
-    lists, items = ListRepository(), ItemRepository()
+    lists, items = TableListRepository(), TableItemRepository()
     todo_list = a_list()
     await lists.add(owner, todo_list, None)
     created = []
@@ -77,7 +79,7 @@ async def test_items_page_in_creation_order_and_filter_by_state(owner: str) -> N
 
 
 async def test_listing_sees_only_the_owners_lists_and_never_items(owner: str) -> None:
-    lists, items = ListRepository(), ItemRepository()
+    lists, items = TableListRepository(), TableItemRepository()
     mine = a_list("mine")
     await lists.add(owner, mine, None)
     await items.add(owner, an_item(mine.id), None)
@@ -87,14 +89,14 @@ async def test_listing_sees_only_the_owners_lists_and_never_items(owner: str) ->
 
 
 async def test_odata_injection_in_values_is_inert(owner: str) -> None:
-    lists = ListRepository()
+    lists = TableListRepository()
     await lists.add(owner, a_list(), None)
     page = await lists.page("x' or PartitionKey ne 'x", None, 100, 0)
     assert page.values == []
 
 
 async def test_remove_all_deletes_more_items_than_one_transaction_holds(owner: str) -> None:
-    lists, items = ListRepository(), ItemRepository()
+    lists, items = TableListRepository(), TableItemRepository()
     todo_list = a_list()
     await lists.add(owner, todo_list, None)
     table = await get_table()
@@ -120,7 +122,7 @@ async def test_remove_all_deletes_more_items_than_one_transaction_holds(owner: s
 
 
 async def test_service_delete_list_leaves_no_rows_for_its_items(owner: str) -> None:
-    service = TodoService()
+    service = TodoService(TableListRepository(), TableItemRepository(), TableIdempotencyRepository())
     todo_list = (await service.create_list(owner, TodoListWrite(name="x"), None)).value
     await asyncio.gather(
         *(service.create_item(owner, todo_list.id, TodoItemWrite(name=f"{n}"), None) for n in range(30))
@@ -132,7 +134,7 @@ async def test_service_delete_list_leaves_no_rows_for_its_items(owner: str) -> N
 
 
 async def test_batch_update_is_all_or_nothing_on_a_stale_etag(owner: str) -> None:
-    lists, items = ListRepository(), ItemRepository()
+    lists, items = TableListRepository(), TableItemRepository()
     todo_list = a_list()
     await lists.add(owner, todo_list, None)
     first, second = an_item(todo_list.id, "a"), an_item(todo_list.id, "b")
@@ -175,7 +177,7 @@ async def test_storage_client_ignores_proxy_variables_and_reaches_storage_direct
 
 
 async def test_get_many_reads_the_wanted_items_of_one_list_only(owner: str) -> None:
-    lists, items = ListRepository(), ItemRepository()
+    lists, items = TableListRepository(), TableItemRepository()
     mine, other = a_list(), a_list()
     await lists.add(owner, mine, None)
     await lists.add(owner, other, None)
@@ -200,7 +202,7 @@ async def test_get_many_past_one_page_of_rows_reads_the_rest_one_by_one(
     import shared.storage.repositories
 
     monkeypatch.setattr(shared.storage.repositories, "PAGE_LIMIT", 3)
-    lists, items = ListRepository(), ItemRepository()
+    lists, items = TableListRepository(), TableItemRepository()
     todo_list = a_list()
     await lists.add(owner, todo_list, None)
     stored = [an_item(todo_list.id, f"i{n}") for n in range(8)]
@@ -215,12 +217,12 @@ async def test_storage_calls_add_no_info_log_lines(owner: str, caplog: pytest.Lo
     # The Functions host forwards INFO logs to Application Insights: a line per storage call
     # (the SDK's request/response header dump) would be billed on every request.
     caplog.set_level(logging.INFO)
-    await ListRepository().add(owner, a_list(), None)
+    await TableListRepository().add(owner, a_list(), None)
     assert [r for r in caplog.records if r.name.startswith("azure")] == []
 
 
 async def test_item_replace_is_conditional_and_never_creates_a_row(owner: str) -> None:
-    lists, items = ListRepository(), ItemRepository()
+    lists, items = TableListRepository(), TableItemRepository()
     todo_list = a_list()
     await lists.add(owner, todo_list, None)
     item = an_item(todo_list.id)
@@ -240,7 +242,7 @@ async def test_item_replace_is_conditional_and_never_creates_a_row(owner: str) -
 
 async def test_list_replace_of_a_list_deleted_since_it_was_read_is_a_conflict(owner: str) -> None:
     # The service then reads again: 404 without If-Match, 412 with it, never a write.
-    lists = ListRepository()
+    lists = TableListRepository()
     todo_list = a_list()
     await lists.add(owner, todo_list, None)
     stored = await lists.get(owner, todo_list.id)

@@ -14,18 +14,13 @@ from azure.data.tables import TableClient
 
 import function_app
 from devhost.registration import index_app
-from shared.service.housekeeping import Budget, Housekeeping
 from shared.domain.ids import new_id
 from shared.domain.models import TodoItem, TodoList
-from shared.storage.repositories import (
-    HousekeepingRepository,
-    IdempotencyRecord,
-    IdempotencyRepository,
-    ItemRepository,
-    ListRepository,
-)
-from shared.service.todos import utc_now
+from shared.domain.ports import IdempotencyRecord, utc_now
+from shared.service.housekeeping import Budget, Housekeeping
 from shared.storage.client import get_table
+from shared.storage.housekeeping import TableHousekeepingRepository
+from shared.storage.repositories import TableIdempotencyRepository, TableItemRepository, TableListRepository
 from tests.support import Azurite
 
 TTL = timedelta(hours=24)
@@ -47,12 +42,12 @@ async def new_list(owner: str, record_age: timedelta | None = None, key: str | N
     record = None
     if record_age is not None:
         record = IdempotencyRecord(key or new_id(), "fp", todo_list.to_json().decode(), now - record_age)
-    await ListRepository().add(owner, todo_list, record)
+    await TableListRepository().add(owner, todo_list, record)
     return todo_list
 
 
 async def add_items(owner: str, list_id: str, count: int) -> None:
-    items = ItemRepository()
+    items = TableItemRepository()
     now = utc_now()
 
     def item() -> TodoItem:
@@ -66,12 +61,12 @@ async def interrupted_delete(owner: str, items: int) -> str:
     """A list whose delete stopped right after removing the list row: its items stay stored."""
     todo_list = await new_list(owner)
     await add_items(owner, todo_list.id, items)
-    await ListRepository().remove(owner, todo_list.id, None)
+    await TableListRepository().remove(owner, todo_list.id, None)
     return todo_list.id
 
 
 def housekeeping() -> Housekeeping:
-    return Housekeeping(idempotency_ttl=TTL)
+    return Housekeeping(TableHousekeepingRepository(), TableListRepository(), idempotency_ttl=TTL)
 
 
 async def test_records_past_expiry_are_removed_and_fresh_ones_stay(
@@ -139,14 +134,14 @@ async def test_two_concurrent_runs_delete_each_row_once_and_never_a_live_one(
 
 async def test_a_record_written_again_after_the_sweep_read_it_is_not_removed(table_name: str, owner: str) -> None:
     await new_list(owner, record_age=TTL * 2, key="k1")
-    repository = HousekeepingRepository()
+    repository = TableHousekeepingRepository()
     read = await repository.expired_idempotency_records(utc_now() - TTL, 10)
-    await IdempotencyRepository().remove(owner, "k1")  # what a request does with an expired record...
+    await TableIdempotencyRepository().remove(owner, "k1")  # what a request does with an expired record...
     await new_list(owner, record_age=timedelta(0), key="k1")  # ...before writing it again
 
     assert len(read) == 1
     assert await repository.remove_unchanged(read) == 0
-    record = await IdempotencyRepository().get(owner, "k1")
+    record = await TableIdempotencyRepository().get(owner, "k1")
     assert record is not None and utc_now() - record.created < TTL
 
 
@@ -182,7 +177,9 @@ async def test_a_run_stops_at_its_row_budget_and_the_next_run_continues(
 async def test_a_run_out_of_time_removes_nothing_more(table_name: str, azurite: Azurite, owner: str) -> None:
     await new_list(owner, record_age=TTL * 2)
     ticks = itertools.count(step=100.0)  # every look at the clock is 100 s later
-    late = Housekeeping(idempotency_ttl=TTL, monotonic=lambda: next(ticks))
+    late = Housekeeping(
+        TableHousekeepingRepository(), TableListRepository(), idempotency_ttl=TTL, monotonic=lambda: next(ticks)
+    )
 
     report = await late.run(Budget(seconds=50))
 

@@ -8,47 +8,43 @@ from typing import Any
 
 import pytest
 
-from shared.service.housekeeping import Budget, Housekeeping
 from shared.domain.ids import new_id
 from shared.domain.models import TodoItem, TodoList
-from shared.storage.repositories import (
-    HousekeepingRepository,
-    IdempotencyRecord,
-    ItemRepository,
-    ListRepository,
-    ScanPosition,
-)
-from shared.service.todos import utc_now
+from shared.domain.ports import IdempotencyRecord, ScanPosition, utc_now
+from shared.service.housekeeping import Budget, Housekeeping
 from shared.storage.client import get_table
+from shared.storage.housekeeping import TableHousekeepingRepository
+from shared.storage.repositories import TableItemRepository, TableListRepository
 
 
 async def a_list(owner: str, items: int, record: bool = False) -> TodoList:
     now = utc_now()
     todo_list = TodoList(id=new_id(), name="l", created_date=now, updated_date=now)
     fresh = IdempotencyRecord(new_id(), "fp", "{}", now) if record else None
-    await ListRepository().add(owner, todo_list, fresh)
+    await TableListRepository().add(owner, todo_list, fresh)
     for _ in range(items):
         item = TodoItem(id=new_id(), list_id=todo_list.id, name="i", created_date=now, updated_date=now)
-        await ItemRepository().add(owner, item, None)
+        await TableItemRepository().add(owner, item, None)
     return todo_list
 
 
 async def test_the_scan_walks_item_rows_only_and_finishes_exactly_the_orphans(table_name: str, owner: str) -> None:
     await a_list(owner, 2, record=True)  # live, with a fresh idempotency record: nothing to do
     orphaned = await a_list(owner, 3)
-    await ListRepository().remove(owner, orphaned.id, None)
-    report = await Housekeeping(idempotency_ttl=timedelta(hours=1)).run(Budget())
+    await TableListRepository().remove(owner, orphaned.id, None)
+    sweep = Housekeeping(TableHousekeepingRepository(), TableListRepository(), idempotency_ttl=timedelta(hours=1))
+    report = await sweep.run(Budget())
     assert (report.item_rows_scanned, report.orphan_items_removed, report.lists_finished) == (5, 3, 1)
     assert report.expired_records_removed == 0 and report.scan_completed and not report.budget_exhausted
-    assert await HousekeepingRepository().orphan_scan_position() is None  # next run starts from the top
+    assert await TableHousekeepingRepository().orphan_scan_position() is None  # next run starts from the top
 
 
 async def test_a_scan_that_stops_at_its_row_limit_names_the_last_row_it_read(table_name: str, owner: str) -> None:
     first, second = await a_list(owner, 2), await a_list(owner, 2)
-    repository = HousekeepingRepository()
+    repository = TableHousekeepingRepository()
     scan = await repository.scan_item_lists(None, 3)
     assert scan.rows == 3 and scan.lists == [(owner, first.id), (owner, second.id)]
-    assert scan.last is not None and scan.last.owner == owner and scan.last.row_key.startswith(f"I|{second.id}|")
+    assert scan.last is not None and scan.last.owner == owner and scan.last.list_id == second.id
     rest = await repository.scan_item_lists(scan.last, 3)
     assert rest.rows == 1 and rest.lists == [(owner, second.id)] and rest.last is None
     whole = await repository.scan_item_lists(None, 4)
@@ -57,20 +53,20 @@ async def test_a_scan_that_stops_at_its_row_limit_names_the_last_row_it_read(tab
 
 
 async def test_the_scan_position_is_saved_read_back_and_cleared(table_name: str, owner: str) -> None:
-    repository = HousekeepingRepository()
+    repository = TableHousekeepingRepository()
     assert await repository.orphan_scan_position() is None
-    await repository.save_orphan_scan_position(ScanPosition(owner, "I|abc|def"))
-    assert await repository.orphan_scan_position() == ScanPosition(owner, "I|abc|def")
-    await repository.save_orphan_scan_position(ScanPosition(owner, "I|abd|"))
-    assert await repository.orphan_scan_position() == ScanPosition(owner, "I|abd|")
+    await repository.save_orphan_scan_position(ScanPosition(owner, "abc", "def"))
+    assert await repository.orphan_scan_position() == ScanPosition(owner, "abc", "def")
+    await repository.save_orphan_scan_position(ScanPosition(owner, "abd"))
+    assert await repository.orphan_scan_position() == ScanPosition(owner, "abd")
     await repository.save_orphan_scan_position(None)
     assert await repository.orphan_scan_position() is None
 
 
 async def test_removing_an_orphans_items_in_steps_says_when_none_are_left(table_name: str, owner: str) -> None:
     orphaned = await a_list(owner, 5)
-    await ListRepository().remove(owner, orphaned.id, None)
-    repository = HousekeepingRepository()
+    await TableListRepository().remove(owner, orphaned.id, None)
+    repository = TableHousekeepingRepository()
     assert await repository.remove_list_items(owner, orphaned.id, 2) == (2, False)
     assert await repository.remove_list_items(owner, orphaned.id, 3) == (3, True)
     assert await repository.remove_list_items(owner, orphaned.id, 3) == (0, True)
@@ -81,25 +77,26 @@ async def test_orphan_items_with_ids_starting_with_a_letter_are_removed_too(tabl
     now = utc_now()
     for first in "0f":
         item = TodoItem(id=first + new_id()[1:], list_id=orphaned.id, name="i", created_date=now, updated_date=now)
-        await ItemRepository().add(owner, item, None)
-    await ListRepository().remove(owner, orphaned.id, None)
-    assert await HousekeepingRepository().remove_list_items(owner, orphaned.id, 10) == (2, True)
+        await TableItemRepository().add(owner, item, None)
+    await TableListRepository().remove(owner, orphaned.id, None)
+    assert await TableHousekeepingRepository().remove_list_items(owner, orphaned.id, 10) == (2, True)
 
 
 async def test_removing_orphan_items_another_sweep_took_first_stops_and_looks_again_next_time(
     table_name: str, owner: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import shared.storage.repositories
+    import shared.storage.housekeeping
+    import shared.storage.tables
 
     orphaned = await a_list(owner, 3)
-    await ListRepository().remove(owner, orphaned.id, None)
-    real_submit = shared.storage.repositories._submit
+    await TableListRepository().remove(owner, orphaned.id, None)
+    real_submit = shared.storage.tables.submit
 
     async def another_sweep_first(operations: Any) -> None:
         await (await get_table()).delete_entity(owner, operations[0][1]["RowKey"])
         await real_submit(operations)
 
-    monkeypatch.setattr(shared.storage.repositories, "_submit", another_sweep_first)
-    assert await HousekeepingRepository().remove_list_items(owner, orphaned.id, 10) == (0, False)
-    monkeypatch.setattr(shared.storage.repositories, "_submit", real_submit)
-    assert await HousekeepingRepository().remove_list_items(owner, orphaned.id, 10) == (2, True)
+    monkeypatch.setattr(shared.storage.housekeeping, "submit", another_sweep_first)
+    assert await TableHousekeepingRepository().remove_list_items(owner, orphaned.id, 10) == (0, False)
+    monkeypatch.setattr(shared.storage.housekeeping, "submit", real_submit)
+    assert await TableHousekeepingRepository().remove_list_items(owner, orphaned.id, 10) == (2, True)

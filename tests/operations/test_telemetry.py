@@ -183,7 +183,7 @@ def test_importing_the_app_loads_telemetry_only_when_it_is_configured(setting: s
     if setting:
         env[setting] = "InstrumentationKey=00000000-0000-0000-0000-000000000000"
     probe = (
-        "import sys, function_app; from shared import telemetry; "
+        "import sys, function_app; from shared.platform import telemetry; "
         "print(sorted(m for m in sys.modules if m.startswith(('opentelemetry', 'azure.monitor'))), telemetry.wanted())"
     )
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, check=True)

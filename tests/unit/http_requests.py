@@ -1,4 +1,4 @@
-"""Requests and settings for in-process tests of shared/http.py: the same func.HttpRequest the worker
+"""Requests and settings for in-process tests of shared/web: the same func.HttpRequest the worker
 builds, so the HTTP rules run in the test's own process (where mutation testing can see them)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 import azure.functions as func
 
 from shared.platform.settings import Settings, get_settings
-from shared.web.http import ApiCall
+from shared.web.call import ApiCall
 
 BASE = "http://localhost:7071/api"
 
@@ -21,6 +21,7 @@ def settings(**changes: Any) -> Settings:
         "owner_header_required": False,
         "default_owner": "local-developer",
         "public_base_url": None,
+        "trusted_proxy": False,
         "cursor_key": b"k" * 32,
         "max_body_bytes": 100,
         "storage_timeout_seconds": 5.0,

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 
 from shared.platform.settings import housekeeping_limits, reset_settings_cache
-from shared.service.housekeeping import Budget, get_housekeeping
+from shared.service.housekeeping import Budget
+from shared.wiring import get_housekeeping
 
 
 def test_budget_and_lifetime_follow_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:

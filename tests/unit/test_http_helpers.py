@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from shared.web.conditional import if_match_versions, none_match, parse_etags
 from shared.domain.ids import is_valid_id, new_id
+from shared.web.conditional import if_match_versions, none_match, parse_etags
 from shared.web.pagination import InvalidCursor, decode_cursor, encode_cursor
 
 KEY = b"k" * 32

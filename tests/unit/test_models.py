@@ -7,7 +7,15 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from shared.domain.models import ItemState, TodoItem, TodoItemPatch, TodoItemWrite, TodoListPatch, TodoListWrite, sent_fields
+from shared.domain.models import (
+    ItemState,
+    TodoItem,
+    TodoItemPatch,
+    TodoItemWrite,
+    TodoListPatch,
+    TodoListWrite,
+    sent_fields,
+)
 
 
 def test_unknown_fields_are_rejected_by_name() -> None:

@@ -1,4 +1,4 @@
-"""What every response of shared/http.py's api_handler carries, in process: problem documents
+"""What every response of shared/web/handler.py's api_handler carries, in process: problem documents
 (RFC 9457) with their titles and details, the status each domain error maps to, the request
 deadline and its 503, request ids from X-Request-Id or traceparent, Server-Timing, the log line,
 HEAD, and the 405 guards. Each handler is wrapped inside its test, so the wrapping itself runs
@@ -18,8 +18,7 @@ from typing import Any
 import azure.functions as func
 import pytest
 
-import shared.web.http as http
-from shared.storage import client as storage
+import shared.web.handler as handler_module
 from shared.domain.errors import (
     IdempotencyKeyReused,
     NotFound,
@@ -28,16 +27,12 @@ from shared.domain.errors import (
     TodoError,
     UnknownItems,
 )
-from shared.web.http import (
-    EXPOSED_HEADERS,
-    ApiCall,
-    HttpProblem,
-    api_handler,
-    guard_other_methods,
-    method_not_allowed,
-    problem_response,
-    public_handler,
-)
+from shared.storage import client as storage
+from shared.web.call import ApiCall
+from shared.web.handler import api_handler, public_handler
+from shared.web.headers import EXPOSED_HEADERS
+from shared.web.problems import HttpProblem, problem_response
+from shared.web.routes import guard_other_methods, method_not_allowed
 from tests.unit.http_requests import problem, request, settings
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -55,7 +50,7 @@ def configure(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
 
     def apply(**changes: Any) -> None:
         chosen = settings(**changes)
-        monkeypatch.setattr(http, "get_settings", lambda: chosen)
+        monkeypatch.setattr(handler_module, "get_settings", lambda: chosen)
 
     apply()
     return apply

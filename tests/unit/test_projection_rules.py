@@ -10,7 +10,7 @@ from typing import Any
 from azure.data.tables._deserialize import _convert_to_entity
 
 from shared.domain.models import ItemState
-from shared.storage.repositories import ITEM_PROPERTIES, LIST_PROPERTIES, _item_from_entity, _list_from_entity
+from shared.storage.rows import ITEM_PROPERTIES, LIST_PROPERTIES, item_from_entity, list_from_entity
 
 CREATED = "2026-11-28T11:00:00.123456Z"
 
@@ -33,9 +33,9 @@ def sdk_decoded(answer: dict[str, Any]) -> dict[str, Any]:
 
 def test_an_item_without_optional_fields_reads_the_same_from_azures_nulls_as_from_azurites_absence() -> None:
     stored = {"RowKey": "I|l1|i1", "Name": "milk", "State": "todo", "CreatedDate": CREATED, "UpdatedDate": CREATED}
-    from_azure = _item_from_entity(sdk_decoded(azure_projection(stored, ITEM_PROPERTIES)))
+    from_azure = item_from_entity(sdk_decoded(azure_projection(stored, ITEM_PROPERTIES)))
     azurite = {name: value for name, value in azure_projection(stored, ITEM_PROPERTIES).items() if value is not None}
-    from_azurite = _item_from_entity(sdk_decoded(azurite))
+    from_azurite = item_from_entity(sdk_decoded(azurite))
     assert from_azure == from_azurite
     assert from_azure.description is None and from_azure.due_date is None and from_azure.completed_date is None
     assert (from_azure.id, from_azure.list_id, from_azure.state) == ("i1", "l1", ItemState.TODO)
@@ -43,7 +43,7 @@ def test_an_item_without_optional_fields_reads_the_same_from_azures_nulls_as_fro
 
 def test_a_list_without_a_description_reads_the_same_from_azures_nulls_as_from_azurites_absence() -> None:
     stored = {"RowKey": "L|l1", "Name": "home", "CreatedDate": CREATED, "UpdatedDate": CREATED}
-    from_azure = _list_from_entity(sdk_decoded(azure_projection(stored, LIST_PROPERTIES)))
+    from_azure = list_from_entity(sdk_decoded(azure_projection(stored, LIST_PROPERTIES)))
     azurite = {name: value for name, value in azure_projection(stored, LIST_PROPERTIES).items() if value is not None}
-    assert from_azure == _list_from_entity(sdk_decoded(azurite))
+    assert from_azure == list_from_entity(sdk_decoded(azurite))
     assert from_azure.description is None and from_azure.id == "l1"

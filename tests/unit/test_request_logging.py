@@ -39,13 +39,13 @@ async def test_request_log_line_is_json_with_the_response_request_id(caplog: pyt
 async def test_an_unhandled_error_is_logged_with_the_request_id_and_answered_without_details(
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import shared.service.todos
+    import shared.wiring
 
     class Broken:
         async def get_list(self, owner: str, list_id: str) -> None:
             raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(shared.service.todos, "_service", Broken())
+    monkeypatch.setattr(shared.wiring, "_service", Broken())
     request = func.HttpRequest(
         "GET",
         "http://127.0.0.1/api/lists/" + "0" * 32,

@@ -13,12 +13,15 @@ import azure.functions as func
 import pytest
 from pydantic import BaseModel, model_validator
 
+from shared.domain.models import ItemState, TodoListPatch, TodoListWrite, version_of
+from shared.domain.ports import Page
+from shared.service.idempotency import Created
+from shared.service.preconditions import Expectation
+from shared.web.call import ApiCall
 from shared.web.conditional import strong_etag
-from shared.web.http import JSON, MERGE_PATCH_JSON, ApiCall, HttpProblem
-from shared.domain.models import ItemState, TodoListPatch, TodoListWrite
+from shared.web.headers import JSON, MERGE_PATCH_JSON
 from shared.web.pagination import decode_cursor, encode_cursor
-from shared.storage.repositories import Page
-from shared.service.todos import Expectation
+from shared.web.problems import HttpProblem
 from tests.unit.http_requests import call, request
 
 ID = "0123456789abcdef0123456789abcdef"
@@ -44,7 +47,7 @@ class Named:
         return json.dumps({"id": self.id}).encode()
 
     def version(self) -> str:
-        return "v-" + self.id[:4]
+        return version_of(self.to_json())
 
 
 # Identity ------------------------------------------------------------------------------------
@@ -313,36 +316,65 @@ def test_at_most_20_bad_ids_are_listed() -> None:
      ({"X-Forwarded-Proto": "ftp", "X-Forwarded-Host": "bad host"}, "http://localhost:7071/api"),
      ({"X-Forwarded-Host": "evil.example/path"}, "http://localhost:7071/api")],
 )  # fmt: skip
-def test_base_url_follows_only_well_formed_forwarded_headers(headers: dict[str, str], base: str) -> None:
-    assert call(request(headers=headers)).base_url() == base
+def test_base_url_follows_only_well_formed_forwarded_headers_from_a_trusted_proxy(
+    headers: dict[str, str], base: str
+) -> None:
+    assert call(request(headers=headers), trusted_proxy=True).base_url() == base
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"X-Forwarded-Host": "evil.example"}, {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "gw.example.net"},
+     {"X-Forwarded-Prefix": "/elsewhere"}],
+)  # fmt: skip
+def test_forwarded_headers_are_ignored_unless_the_proxy_is_trusted(headers: dict[str, str]) -> None:
+    assert call(request(headers=headers)).base_url() == "http://localhost:7071/api"
+
+
+@pytest.mark.parametrize(
+    ("prefix", "base"),
+    [("/todo", "https://gw.example.net/todo"), ("/todo/", "https://gw.example.net/todo"),
+     ("/a/b-c", "https://gw.example.net/a/b-c"), ("/", "https://gw.example.net"),
+     ("todo", "https://gw.example.net/api"), ("/to do", "https://gw.example.net/api"),
+     ("//evil.example", "https://gw.example.net/api"), ("/x?y", "https://gw.example.net/api")],
+)  # fmt: skip
+def test_a_trusted_proxys_prefix_replaces_the_route_prefix_when_well_formed(prefix: str, base: str) -> None:
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "gw.example.net", "X-Forwarded-Prefix": prefix}
+    assert call(request(headers=headers), trusted_proxy=True).base_url() == base
 
 
 def test_forwarded_proto_may_downgrade_to_http() -> None:
     behind_tls = func.HttpRequest("GET", "https://app.example.net/api/lists", headers={"X-Forwarded-Proto": "http"},
                                   body=b"")  # fmt: skip
-    assert call(behind_tls).base_url() == "http://app.example.net/api"
+    assert call(behind_tls, trusted_proxy=True).base_url() == "http://app.example.net/api"
+    assert call(behind_tls).base_url() == "https://app.example.net/api"
 
 
 def test_configured_public_base_url_wins() -> None:
     forwarded = request(headers={"X-Forwarded-Host": "gw.example.net"})
     assert call(forwarded, public_base_url="https://api.example.com/todo").base_url() == "https://api.example.com/todo"
+    trusted = call(forwarded, public_base_url="https://api.example.com/todo", trusted_proxy=True)
+    assert trusted.base_url() == "https://api.example.com/todo"
 
 
 def test_resource_carries_its_validator_caching_location_and_replay_marker() -> None:
     read = call(request()).resource(Named(ID))
     assert read.status_code == 200 and read.mimetype == JSON and read.get_body() == json.dumps({"id": ID}).encode()
-    assert dict(read.headers) == {"ETag": strong_etag("v-0123"), "Cache-Control": "private, no-cache",
+    assert dict(read.headers) == {"ETag": strong_etag(Named(ID).version()), "Cache-Control": "private, no-cache",
                                   "Vary": "X-Todo-Owner"}  # fmt: skip
-    created = call(request("POST")).resource(Named(ID), 201, f"/lists/{ID}", replayed=True)
-    assert created.status_code == 201
+    replay = Created(Named(ID), Named(ID).to_json(), replayed=True)  # type: ignore[type-var]
+    created = call(request("POST")).created(replay, f"/lists/{ID}")
+    assert created.status_code == 201 and created.get_body() == Named(ID).to_json()
+    assert created.headers["ETag"] == strong_etag(Named(ID).version())
     assert created.headers["Location"] == f"http://localhost:7071/api/lists/{ID}"
     assert created.headers["Cache-Control"] == "no-store" and created.headers["Idempotent-Replayed"] == "true"
-    assert "Idempotent-Replayed" not in call(request("POST")).resource(Named(ID), 201).headers
+    first = Created(Named(ID), Named(ID).to_json())  # type: ignore[type-var]
+    assert "Idempotent-Replayed" not in call(request("POST")).created(first, f"/lists/{ID}").headers
     assert call(request("HEAD")).resource(Named(ID)).headers["Cache-Control"] == "private, no-cache"
 
 
 def test_reads_answer_304_with_the_200s_headers_and_412_when_if_match_fails() -> None:
-    etag = strong_etag("v-0123")
+    etag = strong_etag(Named(ID).version())
     unchanged = call(request(headers={"If-None-Match": etag})).resource(Named(ID))
     assert unchanged.status_code == 304 and unchanged.get_body() == b"" and unchanged.mimetype == JSON
     assert dict(unchanged.headers) == {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "X-Todo-Owner"}
@@ -354,33 +386,33 @@ def test_reads_answer_304_with_the_200s_headers_and_412_when_if_match_fails() ->
 
 
 def test_writes_return_their_representation_whatever_the_read_validators_say() -> None:
-    written = call(request("PUT", headers={"If-None-Match": strong_etag("v-0123"), "If-Match": '"x"'}))
+    written = call(request("PUT", headers={"If-None-Match": strong_etag(Named(ID).version()), "If-Match": '"x"'}))
     assert written.resource(Named(ID)).status_code == 200
 
 
 def test_collection_links_the_next_page_with_a_scoped_cursor() -> None:
     alice = call(request(headers={"X-Todo-Owner": "alice"}))
     ids = [ID, "e" * 32, "f" * 32]
-    page = alice.collection(Page([Named(i) for i in ids], True), "lists", "/lists", alice.page_request("lists"))
+    page = alice.collection(Page([Named(i) for i in ids], True), alice.page_request("/lists"))
     assert page.status_code == 200 and json.loads(page.get_body()) == [{"id": i} for i in ids]
     assert page.headers["Cache-Control"] == "private, no-cache" and page.headers["Vary"] == "X-Todo-Owner"
     link = page.headers["Link"]
     assert link.startswith("<http://localhost:7071/api/lists?") and link.endswith('>; rel="next"')
     query = parse_qs(urlsplit(link[1 : link.index(">")]).query)
     assert query["top"] == ["100"]
-    assert decode_cursor(alice.settings.cursor_key, "alice\nlists", query["cursor"][0]) == ids[-1]
-    last = alice.collection(Page([Named(i) for i in ids], False), "lists", "/lists", alice.page_request("lists"))
+    assert decode_cursor(alice.settings.cursor_key, "alice\n/lists", query["cursor"][0]) == ids[-1]
+    last = alice.collection(Page([Named(i) for i in ids], False), alice.page_request("/lists"))
     assert "Link" not in last.headers and last.headers["ETag"] != page.headers["ETag"]
-    empty = alice.collection(Page([], True), "lists", "/lists", alice.page_request("lists"))
+    empty = alice.collection(Page([], True), alice.page_request("/lists"))
     assert "Link" not in empty.headers and empty.get_body() == b"[]"
 
 
 def test_collection_validator_covers_body_and_link_and_answers_304() -> None:
     reader = call(request())
-    page = reader.collection(Page([Named(ID)], False), "lists", "/lists", reader.page_request("lists"))
+    page = reader.collection(Page([Named(ID)], False), reader.page_request("/lists"))
     assert page.headers["ETag"] == strong_etag(hashlib.blake2b(page.get_body() + b"\n", digest_size=12).hexdigest())
     again = call(request(headers={"If-None-Match": page.headers["ETag"]}))
-    unchanged = again.collection(Page([Named(ID)], False), "lists", "/lists", again.page_request("lists"))
+    unchanged = again.collection(Page([Named(ID)], False), again.page_request("/lists"))
     assert unchanged.status_code == 304 and unchanged.headers["ETag"] == page.headers["ETag"]
 
 

@@ -10,8 +10,10 @@ import pytest
 from inmemory.repositories import FakeIdempotencyRepository, FakeItemRepository, FakeListRepository, FakeStore
 from shared.domain.errors import IdempotencyKeyReused, NotFound, PreconditionFailed, UnknownItems
 from shared.domain.models import ItemState, TodoItem, TodoItemWrite, TodoListWrite
-from shared.storage.repositories import Stored
-from shared.service.todos import UNCONDITIONAL, Expectation, IdempotencyRequest, TodoService
+from shared.domain.ports import Stored
+from shared.service.idempotency import IdempotencyRequest
+from shared.service.preconditions import UNCONDITIONAL, Expectation
+from shared.service.todos import TodoService
 
 OWNER = "alice"
 

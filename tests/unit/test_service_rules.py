@@ -11,22 +11,17 @@ from typing import Any
 
 import pytest
 
-import shared.service.todos as service_module
+import shared.domain.ports as ports_module
+import shared.wiring as wiring
 from inmemory.repositories import FakeIdempotencyRepository, FakeItemRepository, FakeListRepository, FakeStore
 from shared.domain.errors import IdempotencyKeyReused, NotFound, PreconditionFailed, StorageUnavailable, UnknownItems
 from shared.domain.models import ItemState, TodoItem, TodoItemWrite, TodoList, TodoListWrite
-from shared.storage.repositories import IdempotencyRecord, IdempotencyRecordExists, Stored, VersionConflict
-from shared.service.todos import (
-    RETRY_PAUSE_SECONDS,
-    UNCONDITIONAL,
-    WRITE_ATTEMPTS,
-    Expectation,
-    IdempotencyRequest,
-    TodoService,
-    get_service,
-    pause_before,
-    utc_now,
-)
+from shared.domain.ports import IdempotencyRecord, IdempotencyRecordExists, Stored, VersionConflict, utc_now
+from shared.service.idempotency import IdempotencyRequest
+from shared.service.preconditions import UNCONDITIONAL, Expectation
+from shared.service.retry import RETRY_PAUSE_SECONDS, WRITE_ATTEMPTS, pause_before
+from shared.service.todos import TodoService
+from shared.wiring import get_service
 
 OWNER = "alice"
 MISSING = "0" * 32
@@ -150,7 +145,7 @@ def test_clock_has_millisecond_precision(monkeypatch: pytest.MonkeyPatch) -> Non
         def now(cls, tz: Any = None) -> Frozen:
             return cls(2026, 5, 6, 7, 8, 9, 500_400, tzinfo=tz)
 
-    monkeypatch.setattr(service_module, "datetime", Frozen)
+    monkeypatch.setattr(ports_module, "datetime", Frozen)
     assert utc_now() == datetime(2026, 5, 6, 7, 8, 9, 500_000, tzinfo=UTC)
 
 
@@ -418,13 +413,16 @@ async def test_reused_idempotency_key_says_why(service: TodoService) -> None:
 
 def test_process_service_is_built_once_with_the_configured_idempotency_ttl(monkeypatch: pytest.MonkeyPatch) -> None:
     from shared.platform.settings import reset_settings_cache
+    from shared.storage.repositories import TableIdempotencyRepository, TableItemRepository, TableListRepository
 
-    monkeypatch.setattr(service_module, "_service", None)
+    monkeypatch.setattr(wiring, "_service", None)
     monkeypatch.setenv("TODO_IDEMPOTENCY_TTL_SECONDS", "120")
     reset_settings_cache()
     try:
         built = get_service()
         assert isinstance(built, TodoService) and built.idempotency_ttl == timedelta(seconds=120)
+        assert isinstance(built.lists, TableListRepository) and isinstance(built.items, TableItemRepository)
+        assert isinstance(built.idempotency, TableIdempotencyRepository)
         assert get_service() is built
     finally:
         reset_settings_cache()

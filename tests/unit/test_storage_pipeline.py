@@ -21,8 +21,8 @@ from azure.core.pipeline.policies import (
 )
 from azure.core.rest import HttpRequest
 
-from shared.storage import client as storage
 from shared.domain.errors import StorageUnavailable
+from shared.storage import client as storage
 from shared.storage.client import STORAGE_SCOPE, _build_table_client, client_options
 from tests.support import DEV_ACCOUNT_KEY
 from tests.unit.http_requests import settings

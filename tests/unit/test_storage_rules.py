@@ -14,15 +14,15 @@ import pytest
 from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
 from azure.core.pipeline.policies import AsyncRetryPolicy, CustomHookPolicy
 
-from shared.storage import client as storage
 from shared.domain.errors import StorageUnavailable
+from shared.platform.roundtrips import start_round_trip_count
+from shared.storage import client as storage
 from shared.storage.client import (
     CLIENT_OPTIONS,
     _build_table_client,
     _count_request,
     _time_response,
     is_table_missing,
-    start_round_trip_count,
     storage_fault,
     translate_storage_errors,
 )

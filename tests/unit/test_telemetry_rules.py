@@ -103,6 +103,7 @@ def unconfigured(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
     """configure() as on a fresh process, with install() recorded instead of run."""
     installed: list[tuple[str, bool]] = []
     monkeypatch.setattr(telemetry, "_configured", False)
+
     def install(exporter: Any, batch: bool = True) -> None:
         installed.append((type(exporter).__name__, batch))
 
@@ -141,7 +142,8 @@ def test_each_wrapped_request_is_one_server_span_with_its_route_name_id_and_stat
 
     import azure.functions as func
 
-    from shared.web.http import ApiCall, api_handler
+    from shared.web.call import ApiCall
+    from shared.web.handler import api_handler
     from tests.unit.http_requests import request
 
     memory = InMemorySpanExporter()
@@ -155,6 +157,7 @@ def test_each_wrapped_request_is_one_server_span_with_its_route_name_id_and_stat
     wrapped = api_handler(get_item)  # wrapped here, so the wrapping itself runs under test
     req = request("GET", "/lists/a1/items/b2", headers={"X-Request-Id": "r-span"},
                   route_params={"listId": "a1", "itemId": "b2"})  # fmt: skip
+
     async def serve() -> None:
         await wrapped(req)
 

@@ -1,0 +1,38 @@
+"""The composition root: the one module that knows both the use cases and the Table
+repositories, and puts them together with the settings. Functions ask it for a service; nothing
+else builds one, so a test or a benchmark can give the service other repositories instead.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from shared.platform.settings import get_settings, housekeeping_limits
+from shared.service.housekeeping import Budget, Housekeeping
+from shared.service.todos import TodoService
+from shared.storage.housekeeping import TableHousekeepingRepository
+from shared.storage.repositories import TableIdempotencyRepository, TableItemRepository, TableListRepository
+
+_service: TodoService | None = None
+
+
+def get_service() -> TodoService:
+    """The process-wide service (stateless; its repositories share the process table client).
+    Built on first use, never at import: settings may not all be there when the worker imports."""
+    global _service
+    if _service is None:
+        _service = TodoService(
+            TableListRepository(),
+            TableItemRepository(),
+            TableIdempotencyRepository(),
+            idempotency_ttl=timedelta(seconds=get_settings().idempotency_ttl_seconds),
+        )
+    return _service
+
+
+def get_housekeeping() -> tuple[Housekeeping, Budget]:
+    """A run's use case and budget, from the settings (read when the timer fires, not at import)."""
+    rows, seconds = housekeeping_limits()
+    ttl = timedelta(seconds=get_settings().idempotency_ttl_seconds)
+    use_case = Housekeeping(TableHousekeepingRepository(), TableListRepository(), idempotency_ttl=ttl)
+    return use_case, Budget(rows=rows, seconds=seconds)
