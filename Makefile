@@ -24,7 +24,7 @@ setup:
 	bash scripts/setup.sh
 
 lint: setup
-	.venv/bin/ruff check . && .venv/bin/mypy
+	.venv/bin/ruff check . && .venv/bin/mypy && .venv/bin/lint-imports --no-cache
 
 clean:
 	rm -rf .venv .venv-checkov .venv-worker313 node_modules .pytest_cache .mypy_cache .ruff_cache mutants

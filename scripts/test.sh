@@ -21,6 +21,8 @@ echo "== ruff"
 .venv/bin/ruff check .
 echo "== mypy"
 .venv/bin/mypy
+echo "== import contracts (lint-imports; pyproject.toml [tool.importlinter])"
+.venv/bin/lint-imports --no-cache
 
 echo "== pytest"
 set +e
