@@ -45,9 +45,9 @@ def test_the_import_contracts_hold_on_this_tree() -> None:
 @pytest.mark.parametrize(
     ("module", "line", "broken"),
     [
-        ("shared/web/urls.py", "from shared.storage.client import get_table", "shared.web.urls -> shared.storage.client"),
-        ("shared/service/todos.py", "from shared.web.headers import JSON", "shared.service.todos -> shared.web.headers"),
-        ("shared/domain/ports.py", "import shared.platform.settings", "shared.domain.ports -> shared.platform.settings"),
+        ("shared/web/urls.py", "import shared.storage.client", "shared.web.urls -> shared.storage.client"),
+        ("shared/service/todos.py", "import shared.web.headers", "shared.service.todos -> shared.web.headers"),
+        ("shared/domain/ids.py", "import shared.platform.settings", "shared.domain.ids -> shared.platform.settings"),
         ("devhost/routing.py", "import tests.support", "devhost.routing -> tests.support"),
         ("inmemory/repositories.py", "import shared.storage.rows", "inmemory.repositories -> shared.storage.rows"),
     ],
