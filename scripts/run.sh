@@ -68,7 +68,8 @@ fi
 azurite_pid=$!
 trap 'kill $azurite_pid 2>/dev/null || true' EXIT INT TERM
 
-# Ready means this Azurite (its pid) listens on the port and accepts, within 30 s.
+# Ready means this Azurite (its pid) listens on the port and accepts, within 30 s. Anything
+# else answering there (another process took the port after the check above) stops the run.
 for _ in $(seq 300); do
   if ! kill -0 "$azurite_pid" 2>/dev/null; then
     # Taken after the check above, or bound by a process that does not accept (yet).
@@ -78,8 +79,9 @@ for _ in $(seq 300); do
     echo "Azurite exited at start: $(tail -n 1 "$azurite_log") (its output: $azurite_log)" >&2
     exit 1
   fi
-  if listens_on "$azurite_pid" "$table_port" && accepting "$table_port"; then
-    break
+  if accepting "$table_port"; then
+    listens_on "$azurite_pid" "$table_port" && break
+    taken "$table_port" "Azurite's table service" AZURITE_TABLE_PORT
   fi
   sleep 0.1
 done
