@@ -29,6 +29,13 @@ param publisherName string = 'Todo API'
 param apimSku string = 'BasicV2'
 
 @allowed([
+  'public'
+  'private'
+])
+@description('public: every service keeps its public endpoint, guarded by Entra ID. private: a virtual network, private endpoints and private DNS for storage, Key Vault and the Function App (no public network access), the app\'s outbound through the network, and the gateway\'s outbound integration (needs apimSku StandardV2). docs/private-network.md.')
+param networkIsolation string = 'public'
+
+@allowed([
   'Standard_LRS'
   'Standard_ZRS'
   'Standard_GRS'
@@ -116,6 +123,7 @@ param alertStorageThrottleCount int = 10
 param alertHousekeepingFailures int = 1
 
 var env = toLower(environmentName)
+var isPrivate = networkIsolation == 'private'
 var token = toLower(uniqueString(subscription().id, resourceGroup().id, env))
 var tags = {
   'azd-env-name': environmentName
@@ -132,6 +140,7 @@ var names = {
   functionApp: 'func-todo-${env}-${token}'
   apim: 'apim-todo-${env}-${token}'
   gatewayIdentity: 'id-apim-${env}-${token}'
+  network: 'vnet-todo-${env}-${token}'
 }
 var tableName = 'todo'
 var deploymentContainerName = 'deployments'
@@ -145,6 +154,16 @@ resource gatewayIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-
   name: names.gatewayIdentity
   location: location
   tags: tags
+}
+
+// Private profile only: the network, its subnets and NSGs, and the private DNS zones.
+module network 'modules/network.bicep' = if (isPrivate) {
+  name: 'network'
+  params: {
+    location: location
+    tags: tags
+    name: names.network
+  }
 }
 
 module monitoring 'modules/monitoring.bicep' = {
@@ -166,6 +185,7 @@ module hostStorage 'modules/storage.bicep' = {
     sku: storageSku
     deploymentContainerName: deploymentContainerName
     workspaceId: monitoring.outputs.workspaceId
+    privateNetwork: isPrivate
   }
 }
 
@@ -178,6 +198,7 @@ module dataStorage 'modules/storage.bicep' = {
     sku: storageSku
     tableName: tableName
     workspaceId: monitoring.outputs.workspaceId
+    privateNetwork: isPrivate
   }
 }
 
@@ -189,6 +210,7 @@ module vault 'modules/keyvault.bicep' = {
     name: names.keyVault
     cursorKey: cursorKey
     workspaceId: monitoring.outputs.workspaceId
+    privateNetwork: isPrivate
   }
 }
 
@@ -217,6 +239,8 @@ module functionApp 'modules/functionapp.bicep' = {
     webClientId: webClientId
     webApiScope: '${audience}/${apiScopeName}'
     housekeepingSchedule: housekeepingSchedule
+    privateNetwork: isPrivate
+    integrationSubnetId: isPrivate ? network.outputs.appSubnetId : ''
   }
 }
 
@@ -248,6 +272,32 @@ module apim 'modules/apim.bicep' = {
     appInsightsName: monitoring.outputs.appInsightsName
     appInsightsConnectionString: monitoring.outputs.connectionString
     workspaceId: monitoring.outputs.workspaceId
+    privateNetwork: isPrivate
+    integrationSubnetId: isPrivate ? network.outputs.gatewaySubnetId : ''
+  }
+}
+
+// Private profile only: an endpoint (with its DNS zone group) for table and blob of both storage
+// accounts, the Key Vault and the Function App.
+module privateEndpoints 'modules/private-endpoints.bicep' = if (isPrivate) {
+  name: 'private-endpoints'
+  params: {
+    location: location
+    tags: tags
+    namePrefix: 'pe'
+    subnetId: isPrivate ? network.outputs.endpointSubnetId : ''
+    hostStorageId: hostStorage.outputs.id
+    hostStorageName: hostStorage.outputs.name
+    dataStorageId: dataStorage.outputs.id
+    dataStorageName: dataStorage.outputs.name
+    vaultId: vault.outputs.id
+    vaultName: vault.outputs.name
+    appId: functionApp.outputs.id
+    appName: functionApp.outputs.name
+    tableZoneId: isPrivate ? network.outputs.tableZoneId : ''
+    blobZoneId: isPrivate ? network.outputs.blobZoneId : ''
+    vaultZoneId: isPrivate ? network.outputs.vaultZoneId : ''
+    sitesZoneId: isPrivate ? network.outputs.sitesZoneId : ''
   }
 }
 
@@ -279,3 +329,4 @@ output API_MANAGEMENT_NAME string = apim.outputs.name
 output DATA_STORAGE_ACCOUNT string = dataStorage.outputs.name
 output KEY_VAULT_NAME string = vault.outputs.name
 output RESOURCE_GROUP string = resourceGroup().name
+output NETWORK_ISOLATION string = networkIsolation

@@ -19,4 +19,12 @@ guid='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{1
 [ -z "${TODO_WEB_CLIENT_ID:-}" ] || [[ "$TODO_WEB_CLIENT_ID" =~ $guid ]] \
   || fail "TODO_WEB_CLIENT_ID must be empty or the client id of the web page's SPA app registration"
 case "${TODO_AUTH_MODE:-jwt}" in jwt|subscription) ;; *) fail "TODO_AUTH_MODE must be jwt or subscription" ;; esac
-echo "deploy parameters: ok (environment $name in $AZURE_LOCATION)"
+case "${TODO_APIM_SKU:-BasicV2}" in BasicV2|StandardV2) ;; *) fail "TODO_APIM_SKU must be BasicV2 or StandardV2" ;; esac
+case "${TODO_NETWORK_ISOLATION:-public}" in public|private) ;; *) fail "TODO_NETWORK_ISOLATION must be public or private" ;; esac
+# The private profile needs the gateway's outbound virtual network integration, which Basic v2
+# does not have (Standard v2 and Premium v2 do): without it the gateway cannot reach the app's
+# private endpoint. docs/private-network.md.
+if [ "${TODO_NETWORK_ISOLATION:-public}" = private ] && [ "${TODO_APIM_SKU:-BasicV2}" != StandardV2 ]; then
+  fail "TODO_NETWORK_ISOLATION=private needs TODO_APIM_SKU=StandardV2: API Management ${TODO_APIM_SKU:-BasicV2} has no virtual network integration, so the gateway could not reach the app's private endpoint (azd env set TODO_APIM_SKU StandardV2)"
+fi
+echo "deploy parameters: ok (environment $name in $AZURE_LOCATION, ${TODO_NETWORK_ISOLATION:-public} network profile)"

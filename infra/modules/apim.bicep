@@ -38,6 +38,10 @@ param apiPath string = 'todo'
 param appInsightsName string
 param appInsightsConnectionString string
 param workspaceId string
+@description('Private profile: outbound (VNet) integration, so that the gateway reaches the app\'s private endpoint; Standard v2 or above.')
+param privateNetwork bool = false
+@description('Private profile: the subnet delegated to Microsoft.Web/serverFarms for the gateway\'s outbound integration.')
+param integrationSubnetId string = ''
 
 var backendId = 'todo-functions'
 var routes = loadJsonContent('../routes.json')
@@ -60,7 +64,7 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
 
 resource service 'Microsoft.ApiManagement/service@2024-05-01' = {
   // checkov:skip=CKV_AZURE_174: the gateway is the public entry point of the API by design.
-  // checkov:skip=CKV_AZURE_107: the v2 Basic tier has no VNet injection; the gateway is the intended public edge.
+  // checkov:skip=CKV_AZURE_107: the gateway is the intended public edge; v2 tiers have no inbound VNet injection below Premium v2 (the private profile integrates its outbound side).
   name: name
   location: location
   tags: tags
@@ -77,6 +81,12 @@ resource service 'Microsoft.ApiManagement/service@2024-05-01' = {
   properties: {
     publisherEmail: publisherEmail
     publisherName: publisherName
+    // Private profile: outbound integration of a v2 tier (the gateway stays public; Learn "Integrate
+    // an Azure API Management instance with a private virtual network for outbound connections").
+    virtualNetworkType: privateNetwork ? 'External' : null
+    virtualNetworkConfiguration: privateNetwork ? {
+      subnetResourceId: integrationSubnetId
+    } : null
     customProperties: {
       'Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Protocols.Tls10': 'false'
       'Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Protocols.Tls11': 'false'

@@ -41,6 +41,10 @@ param webClientId string
 @description('NCRONTAB schedule of the housekeeping timer function (the app defaults to every 15 minutes without it).')
 param housekeepingSchedule string
 param webApiScope string
+@description('Private profile: no public endpoint (inbound through a private endpoint only) and outbound through the integration subnet.')
+param privateNetwork bool = false
+@description('Private profile: the subnet (delegated to Microsoft.App/environments) of the app\'s virtual network integration.')
+param integrationSubnetId string = ''
 
 // Built-in role definition ids (tests/infra check them against Microsoft's built-in role list).
 // No queue role: the app is HTTP-only (queues are for Durable Functions and queue triggers).
@@ -99,8 +103,8 @@ resource plan 'Microsoft.Web/serverfarms@2023-12-01' = {
 
 resource app 'Microsoft.Web/sites@2023-12-01' = {
   // checkov:skip=CKV_AZURE_17: client certificates are not used; App Service authentication admits only the gateway's managed identity.
-  // checkov:skip=CKV_AZURE_221: no VNet in this reference; the public endpoint answers 401 to any caller but the gateway's identity.
-  // checkov:skip=CKV_AZURE_222: same reason; API Management reaches the app over its public HTTPS endpoint with an Entra token.
+  // checkov:skip=CKV_AZURE_221: public profile only: the public endpoint answers 401 to any caller but the gateway's identity; the private profile disables public network access.
+  // checkov:skip=CKV_AZURE_222: same reason; in the public profile API Management reaches the app over its public HTTPS endpoint with an Entra token.
   // checkov:skip=CKV_AZURE_212: Flex Consumption scales to zero by design (cost); set always-ready instances for latency-critical production.
   // checkov:skip=CKV_AZURE_213: the platform health check is not available on Flex Consumption; failures surface as 5xx in Application Insights.
   name: appName
@@ -116,7 +120,13 @@ resource app 'Microsoft.Web/sites@2023-12-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     clientCertEnabled: false
-    publicNetworkAccess: 'Enabled'
+    // Private profile: inbound only through the private endpoint (public access off: Learn "Use
+    // private endpoints for App Service apps"), outbound through the integration subnet. All
+    // outbound traffic is routed into the network: Learn "Use Key Vault references" asks Linux
+    // apps reaching a vault's private endpoint to route all traffic through the network.
+    publicNetworkAccess: privateNetwork ? 'Disabled' : 'Enabled'
+    virtualNetworkSubnetId: privateNetwork ? integrationSubnetId : null
+    vnetRouteAllEnabled: privateNetwork ? true : null
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
@@ -320,6 +330,7 @@ resource authentication 'Microsoft.Web/sites/config@2023-12-01' = {
   }
 }
 
+output id string = app.id
 output name string = app.name
 output hostName string = app.properties.defaultHostName
 output principalId string = app.identity.principalId

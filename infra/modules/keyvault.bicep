@@ -1,16 +1,19 @@
 // The app's secret (the cursor signing key), readable only through RBAC by managed identities;
-// every access is audited in Log Analytics.
+// every access is audited in Log Analytics. Private profile (privateNetwork): public network
+// access disabled; the app reaches it through its private endpoint.
 param location string
 param tags object
 param name string
 @secure()
 param cursorKey string
 param workspaceId string
+@description('Private profile: no public endpoint; reached through a private endpoint only.')
+param privateNetwork bool = false
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
-  // checkov:skip=CKV_AZURE_109: no VNet in this reference; access requires Entra RBAC on the vault.
-  // checkov:skip=CKV_AZURE_189: same reason; the app's Key Vault references and the gateway read it over the public endpoint with RBAC.
-  // checkov:skip=CKV2_AZURE_32: private endpoints need a VNet, which this reference does not deploy.
+  // checkov:skip=CKV_AZURE_109: public profile only (no VNet): access requires Entra RBAC on the vault; the private profile denies public access.
+  // checkov:skip=CKV_AZURE_189: same reason; the private profile (networkIsolation) disables public network access.
+  // checkov:skip=CKV2_AZURE_32: the private profile's endpoint is in modules/private-endpoints.bicep, which checkov cannot connect to this vault.
   name: name
   location: location
   tags: tags
@@ -24,8 +27,11 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     enableSoftDelete: true
     softDeleteRetentionInDays: 7
     enablePurgeProtection: true
-    publicNetworkAccess: 'Enabled'
-    networkAcls: {
+    publicNetworkAccess: privateNetwork ? 'Disabled' : 'Enabled'
+    networkAcls: privateNetwork ? {
+      defaultAction: 'Deny'
+      bypass: 'None'
+    } : {
       defaultAction: 'Allow'
       bypass: 'AzureServices'
     }

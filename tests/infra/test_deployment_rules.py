@@ -175,6 +175,7 @@ NAME_RULES = {
     "functionApp": r"^[A-Za-z0-9][A-Za-z0-9-]{0,58}[A-Za-z0-9]$",
     "apim": r"^[A-Za-z][A-Za-z0-9-]{0,48}[A-Za-z0-9]$",
     "gatewayIdentity": r"^[A-Za-z0-9][A-Za-z0-9_-]{2,127}$",
+    "network": r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}[A-Za-z0-9_]$",
 }
 RESOURCE_TYPES = {
     "workspace": ("Microsoft.OperationalInsights/workspaces", "2023-09-01"),
@@ -186,6 +187,7 @@ RESOURCE_TYPES = {
     "functionApp": ("Microsoft.Web/sites", "2023-12-01"),
     "apim": ("Microsoft.ApiManagement/service", "2024-05-01"),
     "gatewayIdentity": ("Microsoft.ManagedIdentity/userAssignedIdentities", "2023-01-31"),
+    "network": ("Microsoft.Network/virtualNetworks", "2024-05-01"),
 }
 
 
@@ -256,7 +258,7 @@ def test_workflow_compiles_lints_and_previews_before_it_deploys_and_smoke_tests_
     assert re.search(r"respect-funcignore:\s*true", workflow)
     assert "needs: [test, bicep]" in workflow
     smoke = workflow[workflow.index("Smoke test"):]
-    assert "scripts/smoke_gateway.sh" in smoke and "API_GATEWAY_URL: ${{ steps.infra.outputs.url }}" in smoke
+    assert "scripts/smoke_gateway.sh" in smoke and "API_GATEWAY_URL: ${{ needs.deploy.outputs.url }}" in smoke
     assert "defaultHostName" not in workflow
     script = (ROOT / "scripts" / "smoke_gateway.sh").read_text()
     assert 'expect "$API_GATEWAY_URL/openapi.json" 200' in script
