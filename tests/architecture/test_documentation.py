@@ -18,7 +18,7 @@ def test_the_readme_is_at_most_250_lines_with_the_two_commands_and_a_try_it_on_i
     lines = README.read_text().splitlines()
     assert len(lines) <= 250, len(lines)
     first = "\n".join(lines[:FIRST_SCREEN])
-    needed = ("make run", "make test", "PORT", "AZURITE_TABLE_PORT", "AZURITE_LOCATION", "curl", "/api/app", "/api/docs")
+    needed = ("make run", "make test", "PORT", "AZURITE_TABLE_PORT", "AZURITE_LOCATION", "curl", "api/app", "api/docs")
     assert [word for word in needed if word not in first] == []
 
 
