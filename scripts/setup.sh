@@ -52,7 +52,7 @@ if [ "$mode" = all ]; then
   fi
 elif ! stamped "$runtime_stamp" "$runtime_want" && ! stamped "$dev_stamp" "$dev_want"; then
   ensure_venv
-  echo "Installing the runtime requirements into .venv (first run: about a minute)"
+  echo "Installing the runtime requirements into .venv (first run: under a minute)"
   pip_install requirements.txt
   echo "$runtime_want" > "$runtime_stamp"
 fi

@@ -211,7 +211,7 @@ def test_make_run_installs_only_the_runtime_requirements_and_a_later_make_test_s
     status, lines = _make_run(env, cwd=project)
     assert status == 0, lines  # the recording python "serves" and returns at once
     assert _installs(project) == ["-m pip install --disable-pip-version-check -r requirements.txt"]
-    assert lines[0] == "Installing the runtime requirements into .venv (first run: about a minute)", lines
+    assert lines[0] == "Installing the runtime requirements into .venv (first run: under a minute)", lines
     assert any(line.startswith("Azurite on 127.0.0.1") for line in lines), lines
     assert _calls(project)[-1] == f"-m devhost --port {env['PORT']}"
 
