@@ -42,9 +42,9 @@ from multidict import CIMultiDict
 from devhost.registration import IndexedFunction, check_registration, index_app
 from devhost.routing import CompiledRoute, compile_route
 from devhost.timers import CronSchedule, resolve_setting
+from shared.web.headers import TRACEPARENT  # the W3C pattern, defined once
 
 logger = logging.getLogger("devhost")
-_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
 DEFAULT_ALLOWED_HEADERS = "Content-Type, If-Match, If-None-Match, Idempotency-Key, Authorization, X-Request-Id"
 DEFAULT_EXPOSED_HEADERS = "ETag, Location, Link, Retry-After, X-Request-Id"
 MAX_REQUEST_BYTES = 100 * 1024 * 1024  # the real host's default request size limit
@@ -407,7 +407,7 @@ class LocalContext(func.Context):
         self._hosted = hosted
         self._invocation_id = str(uuid.uuid4())
         fresh = f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01"
-        self._trace = _TraceContext(trace_parent if _TRACEPARENT.fullmatch(trace_parent) else fresh)
+        self._trace = _TraceContext(trace_parent if TRACEPARENT.fullmatch(trace_parent) else fresh)
 
     @property
     def invocation_id(self) -> str:
