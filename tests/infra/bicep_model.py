@@ -87,17 +87,17 @@ class Resource:
         return found
 
 
-@cache
 def parse(path: Path) -> dict[str, Any]:
-    return dict(BicepParser().parse(text=path.read_text()))
+    return parse_text(path.read_text())
 
 
-@cache
 def parse_expression(text: str) -> Any:
     return parse_text(f"var expression = {text}\n")["variables"]["expression"]["value"]
 
 
+@cache
 def parse_text(text: str) -> dict[str, Any]:
+    """pycep's parse, shared by every model of the same text (treat it as read-only)."""
     return dict(BicepParser().parse(text=text))
 
 
@@ -413,3 +413,26 @@ class Model:
             }
             for r in self.deployed
         }
+
+
+# Parameters of main.bicep for each network profile (the required ones with sample values).
+REQUIRED = {
+    "environmentName": "dev",
+    "publisherEmail": "ops@contoso.test",
+    "apiAppClientId": "00000000-0000-0000-0000-000000000001",
+}
+PROFILES: dict[str, dict[str, Any]] = {
+    "public": {**REQUIRED, "networkIsolation": "public"},
+    "private": {**REQUIRED, "networkIsolation": "private", "apimSku": "StandardV2"},
+}
+
+
+if __name__ == "__main__":
+    import sys
+
+    profile = sys.argv[1] if len(sys.argv) > 1 else "public"
+    infra = Path(sys.argv[2]) if len(sys.argv) > 2 else Path(__file__).resolve().parents[2] / "infra"
+    parameters = PROFILES[profile]
+    if not (infra / "main.bicep").read_text().count("networkIsolation"):
+        parameters = {k: v for k, v in parameters.items() if k != "networkIsolation"}
+    print(json.dumps(Model(infra, parameters).snapshot(), indent=1, sort_keys=True))
