@@ -21,50 +21,11 @@ from typing import Any
 
 from pycep import BicepParser
 
+from tests.infra.bicep_values import Handle, Opaque, Ref, ResourceId, concrete, plain
+
 # environment() in the public cloud (the private DNS zone names depend on it).
 SCOPE_ARGUMENTS = ("resource_group_name", "subscription_id")
 ENVIRONMENT = {"name": "AzureCloud", "suffixes": {"storage": "core.windows.net", "keyvaultDns": ".vault.azure.net"}}
-
-
-@dataclass(frozen=True)
-class Ref:
-    """The id of a resource of the deployment (instance key, symbol, loop index)."""
-
-    instance: str
-    symbol: str
-    index: int | None = None
-
-    def __str__(self) -> str:
-        return f"ref:{self.instance}/{self.symbol}" + ("" if self.index is None else f"[{self.index}]")
-
-
-@dataclass(frozen=True)
-class ResourceId:
-    """resourceId(type, name, ...) in the deployment's own resource group."""
-
-    type: str
-    names: tuple[str, ...]
-
-    def __str__(self) -> str:
-        return f"resourceId:{self.type}/{'/'.join(self.names)}"
-
-
-@dataclass(frozen=True)
-class Opaque:
-    """A value known only at deployment (uniqueString, another resource's properties, ...)."""
-
-    text: str
-
-    def __str__(self) -> str:
-        return f"expr:{self.text}"
-
-
-@dataclass(frozen=True)
-class Handle:
-    kind: str  # resource or module
-    instance: str
-    symbol: str
-    index: int | None = None
 
 
 @dataclass
@@ -99,27 +60,6 @@ def parse_expression(text: str) -> Any:
 def parse_text(text: str) -> dict[str, Any]:
     """pycep's parse, shared by every model of the same text (treat it as read-only)."""
     return dict(BicepParser().parse(text=text))
-
-
-def plain(value: Any) -> Any:
-    """JSON-ready form: symbolic values as their text, null properties dropped (ARM omits them)."""
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    if isinstance(value, Ref | ResourceId | Opaque):
-        return str(value)
-    if isinstance(value, Handle):
-        return f"{value.kind}:{value.instance}/{value.symbol}" + ("" if value.index is None else f"[{value.index}]")
-    return value
-
-
-def concrete(value: Any) -> bool:
-    if isinstance(value, dict):
-        return all(concrete(v) for v in value.values())
-    if isinstance(value, list):
-        return all(concrete(v) for v in value)
-    return not isinstance(value, Ref | ResourceId | Opaque | Handle)
 
 
 @dataclass

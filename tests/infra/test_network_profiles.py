@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 
 from tests.infra.bicep_model import PROFILES as PARAMETERS
-from tests.infra.bicep_model import Handle, Model, Ref, Resource, ResourceId, plain
+from tests.infra.bicep_model import Model, Resource
+from tests.infra.bicep_values import Handle, Ref, ResourceId, plain
 
 ROOT = Path(__file__).resolve().parents[2]
 INFRA = ROOT / "infra"

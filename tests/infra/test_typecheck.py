@@ -108,6 +108,25 @@ TYPE_DEFECTS = {
         "service.properties.gatewayUri",
         ["modules/apim.bicep:", "gatewayUrl", "service.properties.gatewayUri", "does not have"],
     ),
+    "misspelled property in a subnet delegation (network types)": (
+        "modules/network.bicep",
+        "serviceName: 'Microsoft.App/environments'",
+        "servceName: 'Microsoft.App/environments'",
+        ["modules/network.bicep:", "resource 'vnet'",
+         "properties.subnets[].properties.delegations[].properties.servceName", "does not exist"],
+    ),
+    "string where a boolean belongs in a private DNS link (private DNS types)": (
+        "modules/network.bicep",
+        "registrationEnabled: false",  # the first one: tableZoneLink
+        "registrationEnabled: 'false'",
+        ["modules/network.bicep:", "resource 'tableZoneLink'", "properties.registrationEnabled", "expects bool"],
+    ),
+    "private endpoint group ids given as a string": (
+        "modules/private-endpoints.bicep",
+        "          groupIds: [\n            e.groupId\n          ]",
+        "          groupIds: 'blob'",
+        ["modules/private-endpoints.bicep:", "resource 'endpoint'", "groupIds", "expects array"],
+    ),
     "resource type without a definition": (
         "modules/functionapp.bicep",
         "output name string = app.name",
