@@ -41,9 +41,9 @@ async def list_items(call: ApiCall) -> func.HttpResponse:
 @api_handler
 async def create_item(call: ApiCall) -> func.HttpResponse:
     list_id = call.path_id("listId")
-    data = call.json_body(TodoItemWrite)
+    data, idempotency = call.json_body(TodoItemWrite), call.idempotency()  # a malformed request is 400 first
     await call.check_collection(lambda page: _items_page(call, list_id, None, page), f"/lists/{list_id}/items")
-    created = await get_service().create_item(call.owner, list_id, data, call.idempotency())
+    created = await get_service().create_item(call.owner, list_id, data, idempotency)
     return call.created(created, f"/lists/{list_id}/items/{created.value.id}")
 
 

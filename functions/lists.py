@@ -33,9 +33,9 @@ async def _lists_page(call: ApiCall, page: PageRequest) -> Page[TodoList]:
 @bp.route(route=LISTS, methods=["POST"], auth_level=AUTH)
 @api_handler
 async def create_list(call: ApiCall) -> func.HttpResponse:
-    data = call.json_body(TodoListWrite)
+    data, idempotency = call.json_body(TodoListWrite), call.idempotency()  # a malformed request is 400 first
     await call.check_collection(lambda page: _lists_page(call, page), "/lists")
-    created = await get_service().create_list(call.owner, data, call.idempotency())
+    created = await get_service().create_list(call.owner, data, idempotency)
     return call.created(created, f"/lists/{created.value.id}")
 
 

@@ -69,3 +69,12 @@ def test_preconditions_on_the_items_of_a_missing_list_answer_404_as_without_them
     for headers in ({"If-Match": "*"}, {"If-None-Match": "*"}, {"If-Match": '"x"'}):
         missing = client.post(f"/lists/{NO_SUCH_ID}/items", {"name": "x"}, headers=headers)
         assert missing.status == 404, headers
+
+
+def test_a_malformed_request_is_400_before_any_precondition_is_evaluated(client: ApiClient) -> None:
+    lid = client.new_list()["id"]
+    for path in ("/lists", f"/lists/{lid}/items"):
+        bad_key = client.post(path, {"name": "x"}, headers={"If-None-Match": "*", "Idempotency-Key": "has space"})
+        assert bad_key.status == 400 and bad_key.json()["type"].endswith(":invalid-idempotency-key"), path
+        bad_body = client.post(path, {"name": ""}, headers={"If-None-Match": "*"})
+        assert bad_body.status == 422, path
