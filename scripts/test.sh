@@ -24,6 +24,9 @@ echo "== mypy"
 echo "== import contracts (lint-imports; pyproject.toml [tool.importlinter])"
 .venv/bin/lint-imports --no-cache
 
+echo "== the committed contract is the served document (openapi/openapi.json; make openapi)"
+.venv/bin/python -m apicontract.document --check
+
 echo "== pytest"
 set +e
 # tests/infra runs in scripts/check_infra.sh below, with the other infra checks.
