@@ -3,8 +3,9 @@
 # node_modules (Azurite). Re-runs cheaply: each step is skipped while its inputs are unchanged.
 #
 #   setup.sh          everything: requirements-dev.txt (the test, lint, benchmark and mutation
-#                     tools, with the runtime requirements), then Azurite. make test, check-infra,
-#                     bench and mutation use this.
+#                     tools, with the runtime requirements), then Azurite and the web page's
+#                     TypeScript tools, then the contract gate's diff tool (openapi/, npm ci).
+#                     make test, check-infra, bench, mutation, openapi, contract and clients use this.
 #   setup.sh runtime  only what running needs: requirements.txt, then Azurite (make run).
 #
 # Each mode keeps its own stamp in .venv: a runtime install does not mark the dev tools as
@@ -63,4 +64,16 @@ if [ ! -x node_modules/.bin/azurite-table ] || ! stamped "$npm_stamp" "$npm_want
   echo "Installing Azurite (the local Table Storage emulator) into node_modules with npm ci"
   npm ci --no-audit --no-fund --loglevel=error
   echo "$npm_want" > "$npm_stamp"
+fi
+
+# The breaking-change gate's OpenAPI diff tool (make contract), a package of its own so that
+# make run does not install it.
+if [ "$mode" = all ]; then
+  gate_stamp=openapi/node_modules/.package-lock.sha
+  gate_want=$(digest openapi/package.json openapi/package-lock.json)
+  if [ ! -x openapi/node_modules/.bin/optic ] || ! stamped "$gate_stamp" "$gate_want"; then
+    echo "Installing the contract gate's diff tool (Optic) into openapi/node_modules with npm ci"
+    npm ci --prefix openapi --no-audit --no-fund --loglevel=error
+    echo "$gate_want" > "$gate_stamp"
+  fi
 fi

@@ -26,6 +26,8 @@ echo "== import contracts (lint-imports; pyproject.toml [tool.importlinter])"
 
 echo "== the committed contract is the served document (openapi/openapi.json; make openapi)"
 .venv/bin/python -m apicontract.document --check
+echo "== breaking-change gate (make contract: against the last release tag, or the first commit of the contract)"
+.venv/bin/python -m apicontract.gate
 
 echo "== pytest"
 set +e
