@@ -21,13 +21,18 @@ def get_service() -> TodoService:
     Built on first use, never at import: settings may not all be there when the worker imports."""
     global _service
     if _service is None:
-        _service = TodoService(
-            TableListRepository(),
-            TableItemRepository(),
-            TableIdempotencyRepository(),
-            idempotency_ttl=timedelta(seconds=get_settings().idempotency_ttl_seconds),
-        )
+        _service = build_service()
     return _service
+
+
+def build_service() -> TodoService:
+    """A service on the Table repositories with the configured idempotency lifetime."""
+    return TodoService(
+        TableListRepository(),
+        TableItemRepository(),
+        TableIdempotencyRepository(),
+        idempotency_ttl=timedelta(seconds=get_settings().idempotency_ttl_seconds),
+    )
 
 
 def get_housekeeping() -> tuple[Housekeeping, Budget]:

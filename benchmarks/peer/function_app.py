@@ -15,7 +15,6 @@ Only the benchmarked routes exist; the benchmark never deploys it.
 from __future__ import annotations
 
 import os
-from datetime import timedelta
 from typing import Annotated, Any
 
 import azure.functions as func
@@ -25,10 +24,9 @@ from fastapi.responses import JSONResponse
 import shared.storage.client
 from shared.domain.errors import NotFound, PreconditionFailed, StorageUnavailable, TodoError, UnknownItems
 from shared.domain.models import ItemState, TodoItem, TodoItemPatch, TodoItemWrite, sent_fields
-from shared.platform.settings import get_settings
 from shared.service.preconditions import UNCONDITIONAL, Expectation
 from shared.service.todos import TodoService
-from shared.storage.repositories import TableIdempotencyRepository, TableItemRepository, TableListRepository
+from shared.wiring import build_service
 
 
 def _sdk_default_client(settings: Any) -> Any:
@@ -61,12 +59,7 @@ STATUS = {NotFound: 404, PreconditionFailed: 412, UnknownItems: 422, StorageUnav
 def service() -> TodoService:
     global _service
     if _service is None:
-        _service = TodoService(
-            TableListRepository(),
-            TableItemRepository(),
-            TableIdempotencyRepository(),
-            idempotency_ttl=timedelta(seconds=get_settings().idempotency_ttl_seconds),
-        )
+        _service = build_service()
     return _service
 
 
