@@ -36,6 +36,20 @@ param apimSku string = 'BasicV2'
 param networkIsolation string = 'public'
 
 @allowed([
+  'production'
+  'development'
+])
+@description('development only for an environment that is torn down and redeployed under the same name: its Key Vault is created without purge protection, so `azd down --purge` can purge it and the next deployment can reuse the name. production (the default): purge protection on, and a deleted vault keeps its name for the 7-day retention. docs/deploy.md, Upgrading and tearing down.')
+param environmentKind string = 'production'
+
+@allowed([
+  'off'
+  'on'
+])
+@description('on: the gateway records each caller\'s IP address in Application Insights request telemetry (personal data). Off unless an environment turns it on.')
+param clientIpLogging string = 'off'
+
+@allowed([
   'Standard_LRS'
   'Standard_ZRS'
   'Standard_GRS'
@@ -211,6 +225,7 @@ module vault 'modules/keyvault.bicep' = {
     cursorKey: cursorKey
     workspaceId: monitoring.outputs.workspaceId
     privateNetwork: isPrivate
+    purgeProtection: environmentKind != 'development'
   }
 }
 
@@ -272,6 +287,7 @@ module apim 'modules/apim.bicep' = {
     appInsightsName: monitoring.outputs.appInsightsName
     appInsightsConnectionString: monitoring.outputs.connectionString
     workspaceId: monitoring.outputs.workspaceId
+    logClientIp: clientIpLogging == 'on'
     privateNetwork: isPrivate
     integrationSubnetId: isPrivate ? network.outputs.gatewaySubnetId : ''
   }

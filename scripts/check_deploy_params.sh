@@ -21,6 +21,8 @@ guid='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{1
 case "${TODO_AUTH_MODE:-jwt}" in jwt|subscription) ;; *) fail "TODO_AUTH_MODE must be jwt or subscription" ;; esac
 case "${TODO_APIM_SKU:-BasicV2}" in BasicV2|StandardV2) ;; *) fail "TODO_APIM_SKU must be BasicV2 or StandardV2" ;; esac
 case "${TODO_NETWORK_ISOLATION:-public}" in public|private) ;; *) fail "TODO_NETWORK_ISOLATION must be public or private" ;; esac
+case "${TODO_ENVIRONMENT_KIND:-production}" in production|development) ;; *) fail "TODO_ENVIRONMENT_KIND must be production or development (development: Key Vault without purge protection, docs/deploy.md)" ;; esac
+case "${TODO_CLIENT_IP_LOGGING:-off}" in off|on) ;; *) fail "TODO_CLIENT_IP_LOGGING must be off or on" ;; esac
 # The private profile needs the gateway's outbound virtual network integration, which Basic v2
 # does not have (Standard v2 and Premium v2 do): without it the gateway cannot reach the app's
 # private endpoint. docs/private-network.md.

@@ -38,6 +38,8 @@ param apiPath string = 'todo'
 param appInsightsName string
 param appInsightsConnectionString string
 param workspaceId string
+@description('Record each caller\'s IP address in Application Insights request telemetry (personal data; off unless an environment turns it on).')
+param logClientIp bool = false
 @description('Private profile: outbound (VNet) integration, so that the gateway reaches the app\'s private endpoint; Standard v2 or above.')
 param privateNetwork bool = false
 @description('Private profile: the subnet delegated to Microsoft.Web/serverFarms for the gateway\'s outbound integration.')
@@ -87,14 +89,6 @@ resource service 'Microsoft.ApiManagement/service@2024-05-01' = {
     virtualNetworkConfiguration: privateNetwork ? {
       subnetResourceId: integrationSubnetId
     } : null
-    customProperties: {
-      'Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Protocols.Tls10': 'false'
-      'Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Protocols.Tls11': 'false'
-      'Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Backend.Protocols.Tls10': 'false'
-      'Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Backend.Protocols.Tls11': 'false'
-      'Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Backend.Protocols.Ssl30': 'false'
-      'Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Protocols.Ssl30': 'false'
-    }
   }
 }
 
@@ -135,7 +129,7 @@ resource diagnostics 'Microsoft.ApiManagement/service/diagnostics@2024-05-01' = 
     alwaysLog: 'allErrors'
     httpCorrelationProtocol: 'W3C'
     verbosity: 'information'
-    logClientIp: true
+    logClientIp: logClientIp
     sampling: {
       samplingType: 'fixed'
       percentage: 100

@@ -89,6 +89,10 @@ resource serverErrors 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
       ]
     }
     autoMitigate: true
+    // The workspace is created in the same deployment, so AppRequests/AppExceptions hold no data
+    // yet and query validation at creation fails ("Failed to resolve table or column expression");
+    // the rule still evaluates its query on schedule once data flows.
+    skipQueryValidation: true
     actions: {
       actionGroups: [
         actionGroup.id
@@ -128,6 +132,10 @@ resource latency 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
       ]
     }
     autoMitigate: true
+    // The workspace is created in the same deployment, so AppRequests/AppExceptions hold no data
+    // yet and query validation at creation fails ("Failed to resolve table or column expression");
+    // the rule still evaluates its query on schedule once data flows.
+    skipQueryValidation: true
     actions: {
       actionGroups: [
         actionGroup.id
@@ -167,6 +175,10 @@ resource housekeepingFailures 'Microsoft.Insights/scheduledQueryRules@2023-12-01
       ]
     }
     autoMitigate: true
+    // The workspace is created in the same deployment, so AppRequests/AppExceptions hold no data
+    // yet and query validation at creation fails ("Failed to resolve table or column expression");
+    // the rule still evaluates its query on schedule once data flows.
+    skipQueryValidation: true
     actions: {
       actionGroups: [
         actionGroup.id
