@@ -141,11 +141,52 @@ def test_every_role_assignment_names_a_built_in_role_from_microsofts_list() -> N
         assert key == words[0].lower() + "".join(w.capitalize() for w in words[1:]), (
             f"{file}: {name} calls role {guid} '{key}', but it is {by_id[guid]}"
         )
-        used.add(by_id[guid])
+        if not file.startswith("access/"):  # the deployer's own rights, granted separately
+            used.add(by_id[guid])
     assert used == {
         "Storage Blob Data Owner", "Storage Table Data Contributor", "Key Vault Secrets User",
         "Monitoring Metrics Publisher",
     }
+
+
+def assigned_role_ids() -> set[str]:
+    """The role definition ids the deployment (main.bicep and its modules) assigns."""
+    return {
+        role_id(file, role_key(declared))
+        for file, _, declared in resources()
+        if declared["type"] == "Microsoft.Authorization/roleAssignments" and not file.startswith("access/")
+    }
+
+
+def test_the_deployer_may_assign_only_the_roles_the_templates_assign_and_only_to_service_principals() -> None:
+    # Learn "Delegate Azure role assignment management to others with conditions" (constrain
+    # roles; constrain principal types): one expression for write (@Request) and one for delete
+    # (@Resource), since the attribute source differs per action.
+    template = parsed("access/deployer.bicep")
+    variables = template["variables"]
+    listed = {str(v) for v in variables["assignableRoles"]["value"]}
+    assert listed == assigned_role_ids()
+    grants = {
+        name: body(declared)["properties"] for name, declared in template["resources"].items()
+    }
+    assert {role_id("access/deployer.bicep", role_key(d)) for d in template["resources"].values()} == {
+        "b24988ac-6180-42a0-ab88-20f7382dd24c", "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
+    }
+    rbac = grants["roleAssignments"]
+    assert rbac["conditionVersion"] == "2.0"
+    assert rbac["condition"] == "${writeCondition} AND ${deleteCondition}"
+    write, delete = str(variables["writeCondition"]["value"]), str(variables["deleteCondition"]["value"])
+    guids = "{${roleList}}"
+    write, delete = write.replace("\\'", "'"), delete.replace("\\'", "'")  # Bicep's escaped quotes
+    assert "(!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'}))" in write
+    assert f"@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {guids}" \
+        in write
+    assert "@Request[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase" \
+        in write
+    assert "(!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'}))" in delete
+    assert f"@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {guids}" \
+        in delete
+    assert "condition" not in grants["contributor"]
 
 
 def _derived_names(environment: str, token: str) -> dict[str, str]:
