@@ -2,8 +2,9 @@
 # Mutation testing of shared/ (`make mutation`, 6 to 25 minutes on 2 cores by the machine; not part of `make test`).
 # mutmut (pinned in requirements-dev.txt, configured in pyproject.toml [tool.mutmut]) copies the
 # project into mutants/, mutates shared/ one change at a time and runs, for each mutant, only the
-# unit and integration tests that called the mutated function. scripts/mutation_report.py then
-# writes artifacts/mutation.md and fails when a module of shared/ kills less than 90%.
+# unit, integration and operations tests that called the mutated function. scripts/mutation_report.py
+# then writes artifacts/mutation.md and fails when a module (one source file of shared/'s layer
+# packages, such as shared/web/call.py) kills less than 90%.
 # MUTATION_CHILDREN (default 2) bounds the parallel test processes; MUTATION_KEEP=1 keeps the
 # previous mutants/ and its results (only changed functions are tested again).
 set -euo pipefail
