@@ -52,6 +52,17 @@ async def test_a_scan_that_stops_at_its_row_limit_names_the_last_row_it_read(tab
     assert (await repository.scan_item_lists(whole.last, 4)).rows == 0
 
 
+async def test_the_scan_finds_lists_whose_ids_start_with_a_digit_or_a_letter(table_name: str, owner: str) -> None:
+    now = utc_now()
+    ids = ["0" + new_id()[1:], "9" + new_id()[1:], "a" + new_id()[1:], "f" + new_id()[1:]]
+    for list_id in ids:
+        await TableListRepository().add(owner, TodoList(id=list_id, name="l", created_date=now, updated_date=now), None)
+        item = TodoItem(id=new_id(), list_id=list_id, name="i", created_date=now, updated_date=now)
+        await TableItemRepository().add(owner, item, None)
+    scan = await TableHousekeepingRepository().scan_item_lists(None, 10)
+    assert scan.rows == 4 and scan.lists == [(owner, list_id) for list_id in ids] and scan.last is None
+
+
 async def test_the_scan_position_is_saved_read_back_and_cleared(table_name: str, owner: str) -> None:
     repository = TableHousekeepingRepository()
     assert await repository.orphan_scan_position() is None

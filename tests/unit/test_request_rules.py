@@ -1,4 +1,4 @@
-"""How one request is read (shared/http.py ApiCall), in process: identity, path and query values,
+"""How one request is read (shared/web/call.py ApiCall), in process: identity, path and query values,
 preconditions, Idempotency-Key, bodies, and the URLs and validators of responses. Each refusal is
 asserted with its status, problem kind and the detail a client reads."""
 
@@ -13,11 +13,12 @@ import azure.functions as func
 import pytest
 from pydantic import BaseModel, model_validator
 
+from shared.domain.errors import PreconditionFailed
 from shared.domain.models import ItemState, TodoListPatch, TodoListWrite, version_of
 from shared.domain.ports import Page
 from shared.service.idempotency import Created
 from shared.service.preconditions import Expectation
-from shared.web.call import ApiCall
+from shared.web.call import ApiCall, PageRequest
 from shared.web.conditional import strong_etag
 from shared.web.headers import JSON, MERGE_PATCH_JSON
 from shared.web.pagination import decode_cursor, encode_cursor
@@ -148,6 +149,54 @@ def test_write_preconditions_come_from_if_match_and_if_none_match() -> None:
     assert both == Expectation(frozenset({"a"}), False, frozenset({"b", "c"}), False)
     stars = call(request("PUT", headers={"If-Match": "*", "If-None-Match": "*"})).expectation()
     assert stars == Expectation(frozenset(), True, frozenset(), True)
+
+
+class FirstPage:
+    """The first page of a collection as GET answers it, recording the page requests it served."""
+
+    def __init__(self, ids: list[str], has_more: bool) -> None:
+        self.page = Page([Named(i) for i in ids], has_more)
+        self.requests: list[PageRequest] = []
+
+    async def __call__(self, page_request: PageRequest) -> Page[Any]:
+        self.requests.append(page_request)
+        return self.page
+
+    def etag(self, path: str) -> str:
+        """The ETag a client read from GET path (no query: the first page)."""
+        reader = call(request("GET", path))
+        return str(reader.collection(self.page, reader.page_request(path)).headers["ETag"])
+
+
+async def post_conditions(first_page: FirstPage, headers: dict[str, str], path: str = "/lists") -> None:
+    await call(request("POST", path, headers=headers)).check_collection(first_page, path)
+
+
+@pytest.mark.parametrize("has_more", [False, True])
+async def test_post_if_match_holds_for_the_etag_get_gave_the_collections_first_page(has_more: bool) -> None:
+    path = f"/lists/{ID}/items"
+    first_page = FirstPage([ID, "e" * 32], has_more)
+    await post_conditions(first_page, {"If-Match": first_page.etag(path)}, path)
+    assert first_page.requests == [PageRequest(path, 100)]  # the first page, as GET path without a query
+    await post_conditions(first_page, {"If-None-Match": '"other", ' + FirstPage([ID], False).etag(path)}, path)
+    with pytest.raises(PreconditionFailed, match="changed since you read it"):
+        await post_conditions(first_page, {"If-Match": FirstPage([ID], has_more).etag(path)}, path)
+    with pytest.raises(PreconditionFailed, match="If-None-Match excludes"):
+        await post_conditions(first_page, {"If-None-Match": first_page.etag(path)}, path)
+
+
+async def test_post_star_conditions_hold_or_fail_because_a_collection_exists() -> None:
+    first_page = FirstPage([], False)
+    await post_conditions(first_page, {"If-Match": "*"})
+    assert first_page.requests == [PageRequest("/lists", 100)]  # read: a missing list's items must answer 404
+    with pytest.raises(PreconditionFailed, match="If-None-Match excludes"):
+        await post_conditions(first_page, {"If-None-Match": "*"})
+
+
+async def test_an_unconditional_post_does_not_read_the_collection() -> None:
+    first_page = FirstPage([ID], True)
+    await post_conditions(first_page, {"Idempotency-Key": "k"})
+    assert first_page.requests == []
 
 
 def test_idempotency_key_fingerprints_method_path_and_body() -> None:
@@ -335,6 +384,7 @@ def test_forwarded_headers_are_ignored_unless_the_proxy_is_trusted(headers: dict
     ("prefix", "base"),
     [("/todo", "https://gw.example.net/todo"), ("/todo/", "https://gw.example.net/todo"),
      ("/a/b-c", "https://gw.example.net/a/b-c"), ("/", "https://gw.example.net"),
+     ("/TodoX/", "https://gw.example.net/TodoX"),
      ("todo", "https://gw.example.net/api"), ("/to do", "https://gw.example.net/api"),
      ("//evil.example", "https://gw.example.net/api"), ("/x?y", "https://gw.example.net/api")],
 )  # fmt: skip

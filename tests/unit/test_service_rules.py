@@ -254,6 +254,14 @@ async def test_idempotent_item_creation_replays_the_stored_item(service: TodoSer
     assert len(store.items) == 1 and (OWNER, "k") in store.records
 
 
+async def test_a_replayed_creation_answers_with_the_first_creations_exact_bytes(service: TodoService) -> None:
+    todo_list = await _list(service)
+    request = IdempotencyRequest(key="k", fingerprint="f")
+    first = await service.create_item(OWNER, todo_list.id, TodoItemWrite(name="milk"), request)
+    again = await service.create_item(OWNER, todo_list.id, TodoItemWrite(name="milk"), request)
+    assert again.replayed is True and again.body == first.body == first.value.to_json()
+
+
 async def test_replace_item_sets_every_field_and_ignores_read_only_ones(service: TodoService) -> None:
     todo_list = await _list(service)
     item = await _item(service, todo_list.id)

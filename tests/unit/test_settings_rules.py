@@ -1,4 +1,4 @@
-"""Every setting's reading rule (shared/config.py read_settings): defaults, how flags, numbers and
+"""Every setting's reading rule (shared/platform/settings.py read_settings): defaults, how flags, numbers and
 URLs are parsed, where the cursor key comes from, and the text of each configuration fault."""
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def test_defaults_of_a_plain_local_run(env: Environment) -> None:
     assert settings.storage_connection_string is None and settings.table_service_uri is None
     assert settings.managed_identity_client_id is None and settings.table_name == "todo"
     assert settings.owner_header_required is False and settings.default_owner == DEFAULT_OWNER == "local-developer"
-    assert settings.public_base_url is None and settings.server_timing is False
+    assert settings.public_base_url is None and settings.server_timing is False and settings.trusted_proxy is False
     assert (settings.max_body_bytes, settings.storage_timeout_seconds, settings.idempotency_ttl_seconds) == (
         65536, 10, 86400)  # fmt: skip
     assert isinstance(settings.max_body_bytes, int) and isinstance(settings.idempotency_ttl_seconds, int)
@@ -77,14 +77,15 @@ def test_cursor_key_is_the_configured_secret_or_a_development_key_bound_to_the_s
 
 @pytest.mark.parametrize("raw", ["1", "true", "TRUE", " yes ", "on"])
 def test_flags_accept_the_usual_yes_values(env: Environment, raw: str) -> None:
-    settings = env(TODO_OWNER_HEADER_REQUIRED=raw, TODO_SERVER_TIMING=raw)
-    assert settings.owner_header_required is True and settings.server_timing is True
+    settings = env(TODO_OWNER_HEADER_REQUIRED=raw, TODO_SERVER_TIMING=raw, TODO_TRUSTED_PROXY=raw)
+    assert settings.owner_header_required is True and settings.server_timing is True and settings.trusted_proxy is True
 
 
 @pytest.mark.parametrize("raw", ["0", "false", "no", "off", "ja", ""])
 def test_any_other_flag_value_is_no(env: Environment, raw: str) -> None:
-    settings = env(TODO_OWNER_HEADER_REQUIRED=raw, TODO_SERVER_TIMING=raw)
+    settings = env(TODO_OWNER_HEADER_REQUIRED=raw, TODO_SERVER_TIMING=raw, TODO_TRUSTED_PROXY=raw)
     assert settings.owner_header_required is False and settings.server_timing is False
+    assert settings.trusted_proxy is False
 
 
 def test_identity_and_url_settings_are_trimmed(env: Environment) -> None:
