@@ -1,0 +1,255 @@
+from http import HTTPStatus
+from typing import Any, cast
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.item_state import ItemState
+from ...models.problem import Problem
+from ...models.todo_item import TodoItem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    list_id: str,
+    state: ItemState,
+    *,
+    body: list[str],
+    x_todo_owner: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(x_todo_owner, Unset):
+        headers["X-Todo-Owner"] = x_todo_owner
+
+    _kwargs: dict[str, Any] = {
+        "method": "put",
+        "url": "/lists/{list_id}/items/state/{state}".format(
+            list_id=quote(str(list_id), safe=""),
+            state=quote(str(state), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Any | Problem | list[TodoItem] | None:
+    if response.status_code == 200:
+        response_200 = []
+        _response_200 = response.json()
+        for response_200_item_data in _response_200:
+            response_200_item = TodoItem.from_dict(response_200_item_data)
+
+            response_200.append(response_200_item)
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = cast(Any, None)
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 411:
+        response_411 = Problem.from_dict(response.json())
+
+        return response_411
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = Problem.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Any | Problem | list[TodoItem]]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    list_id: str,
+    state: ItemState,
+    *,
+    client: AuthenticatedClient | Client,
+    body: list[str],
+    x_todo_owner: str | Unset = UNSET,
+) -> Response[Any | Problem | list[TodoItem]]:
+    """Set the state of several items at once (all or nothing)
+
+    Args:
+        list_id (str):
+        state (ItemState):
+        x_todo_owner (str | Unset):
+        body (list[str]):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | Problem | list[TodoItem]]
+    """
+
+    kwargs = _get_kwargs(
+        list_id=list_id,
+        state=state,
+        body=body,
+        x_todo_owner=x_todo_owner,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    list_id: str,
+    state: ItemState,
+    *,
+    client: AuthenticatedClient | Client,
+    body: list[str],
+    x_todo_owner: str | Unset = UNSET,
+) -> Any | Problem | list[TodoItem] | None:
+    """Set the state of several items at once (all or nothing)
+
+    Args:
+        list_id (str):
+        state (ItemState):
+        x_todo_owner (str | Unset):
+        body (list[str]):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | Problem | list[TodoItem]
+    """
+
+    return sync_detailed(
+        list_id=list_id,
+        state=state,
+        client=client,
+        body=body,
+        x_todo_owner=x_todo_owner,
+    ).parsed
+
+
+async def asyncio_detailed(
+    list_id: str,
+    state: ItemState,
+    *,
+    client: AuthenticatedClient | Client,
+    body: list[str],
+    x_todo_owner: str | Unset = UNSET,
+) -> Response[Any | Problem | list[TodoItem]]:
+    """Set the state of several items at once (all or nothing)
+
+    Args:
+        list_id (str):
+        state (ItemState):
+        x_todo_owner (str | Unset):
+        body (list[str]):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | Problem | list[TodoItem]]
+    """
+
+    kwargs = _get_kwargs(
+        list_id=list_id,
+        state=state,
+        body=body,
+        x_todo_owner=x_todo_owner,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    list_id: str,
+    state: ItemState,
+    *,
+    client: AuthenticatedClient | Client,
+    body: list[str],
+    x_todo_owner: str | Unset = UNSET,
+) -> Any | Problem | list[TodoItem] | None:
+    """Set the state of several items at once (all or nothing)
+
+    Args:
+        list_id (str):
+        state (ItemState):
+        x_todo_owner (str | Unset):
+        body (list[str]):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | Problem | list[TodoItem]
+    """
+
+    return (
+        await asyncio_detailed(
+            list_id=list_id,
+            state=state,
+            client=client,
+            body=body,
+            x_todo_owner=x_todo_owner,
+        )
+    ).parsed
