@@ -28,6 +28,10 @@ echo "== the committed contract is the served document (openapi/openapi.json; ma
 .venv/bin/python -m apicontract.document --check
 echo "== breaking-change gate (make contract: against the last release tag, or the first commit of the contract)"
 .venv/bin/python -m apicontract.gate
+echo "== the generated clients are those of the contract (clients/python, static/app; make clients)"
+.venv/bin/python -m apicontract.clients --check
+echo "== the web page's script type-checks against the contract (tsc --noEmit)"
+node_modules/.bin/tsc --noEmit -p tsconfig.json
 
 echo "== pytest"
 set +e
