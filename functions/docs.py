@@ -13,6 +13,7 @@ import azure.functions as func
 
 from shared.platform.settings import WebAuth
 from shared.web.call import ApiCall
+from shared.web.encoding import compress, negotiate
 from shared.web.handler import public_handler
 from shared.web.openapi import document_bytes
 from shared.web.problems import HttpProblem
@@ -31,7 +32,12 @@ WEB_CONFIG_MARKER = b"<!-- web-auth -->"
 PAGE_CACHE = "public, no-cache"
 # Pages link assets as assets/<name>?v=<content hash>, so an asset URL names one content for
 # ever and may be cached for a year; a deploy changes the page's links, never a cached asset.
-ASSET_CACHE = "public, max-age=31536000, immutable"
+# No `public`: it only lets a shared cache store an answer to a request with Authorization (RFC
+# 9111 3.5), and a page's script and style loads never carry one; max-age already allows caching.
+ASSET_CACHE = "max-age=31536000, immutable"
+# Text assets are sent compressed when the client accepts it (brotli or gzip, each computed once
+# per process); each coding is its own representation with its own ETag, hence Vary.
+COMPRESSIBLE = frozenset({"text/javascript", "text/css", "image/svg+xml"})
 ASSETS = {
     "app.js": ("app/app.js", "text/javascript"),
     "app.css": ("app/app.css", "text/css"),
@@ -46,6 +52,11 @@ ASSETS = {
 @lru_cache(maxsize=16)
 def _static(relative: str) -> bytes:
     return (STATIC / relative).read_bytes()
+
+
+@lru_cache(maxsize=32)
+def _encoded(relative: str, coding: str) -> bytes:
+    return compress(_static(relative), coding)
 
 
 @lru_cache(maxsize=8)
@@ -118,7 +129,14 @@ async def get_asset(call: ApiCall) -> func.HttpResponse:
     # Immutable only under the URL that names this content; an old page asking for another
     # version gets the current file, to be revalidated, never cached for a year as that version.
     current = call.req.params.get("v") == _version(relative)
-    return call.document(_static(relative), media_type, ASSET_CACHE if current else PAGE_CACHE)
+    cache = ASSET_CACHE if current else PAGE_CACHE
+    if media_type not in COMPRESSIBLE:
+        return call.document(_static(relative), media_type, cache)
+    coding = negotiate(call.req.headers.get("Accept-Encoding"))
+    if coding is None:
+        return call.document(_static(relative), media_type, cache, {"Vary": "Accept-Encoding"})
+    headers = {"Vary": "Accept-Encoding", "Content-Encoding": coding}
+    return call.document(_encoded(relative, coding), media_type, cache, headers)
 
 
 for _route in ("openapi.json", "docs", "app", "assets/{name}"):

@@ -22,6 +22,6 @@ def test_page_links_the_svg_icon_which_is_served_as_image_svg_xml(client: ApiCli
     icon = client.get(f"/assets/icon.svg?v={match[1]}")
     assert icon.status == 200
     assert icon.header("Content-Type") == "image/svg+xml"
-    assert icon.header("Cache-Control") == "public, max-age=31536000, immutable"
+    assert icon.header("Cache-Control") == "max-age=31536000, immutable"
     assert icon.body == (ROOT / "static" / "icon.svg").read_bytes()
     assert client.request("HEAD", f"/assets/icon.svg?v={match[1]}").status == 200
