@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
-PACKAGES = ("shared", "functions", "inmemory", "devhost", "benchmarks", "tests", "tools")
+PACKAGES = ("shared", "functions", "inmemory", "devhost", "benchmarks", "tests", "tools", "apicontract")
 
 
 def lint(root: Path) -> subprocess.CompletedProcess[str]:
@@ -50,6 +50,9 @@ def test_the_import_contracts_hold_on_this_tree() -> None:
         ("shared/domain/ids.py", "import shared.platform.settings", "shared.domain.ids -> shared.platform.settings"),
         ("devhost/routing.py", "import tests.support", "devhost.routing -> tests.support"),
         ("inmemory/repositories.py", "import shared.storage.rows", "inmemory.repositories -> shared.storage.rows"),
+        ("functions/docs.py", "import apicontract.document", "functions.docs -> apicontract.document"),
+        ("shared/web/openapi.py", "import todo_client.todo", "shared.web.openapi -> todo_client"),
+        ("apicontract/gate.py", "import tests.support", "apicontract.gate -> tests.support"),
     ],
 )
 def test_a_wrong_way_import_breaks_a_contract_naming_the_module_and_line(

@@ -189,3 +189,18 @@ async def test_the_async_client_pages_creates_and_surfaces_conflicts(atodo: Asyn
         await atodo.delete_list(await atodo.get_list(renamed.value.id))
         with pytest.raises(NotFoundError):
             await atodo.get_list(read.value.id)
+
+
+def test_the_readmes_five_line_example_runs_as_written(target: Target, capsys: pytest.CaptureFixture[str]) -> None:
+    import re
+
+    from apicontract.document import ROOT
+
+    if not target.local:
+        pytest.skip("the README's example names the local host")
+    example = re.search(r"```python\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.DOTALL)
+    assert example is not None
+    code = example.group(1)
+    assert len(code.splitlines()) == 5
+    exec(code.replace("http://127.0.0.1:7071/api", target.base_url), {})  # noqa: S102
+    assert capsys.readouterr().out == "['Milk']\n"
