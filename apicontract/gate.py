@@ -54,10 +54,17 @@ def find_base() -> str | None:
     if releases:
         return releases[0]
     if _git("rev-parse", "--is-shallow-repository") == "true":
-        raise GateError(
-            "this clone is shallow, so the base (the last release tag, or the first commit that has "
-            f"{CONTRACT_PATH}) cannot be found: fetch the whole history (actions/checkout: fetch-depth: 0)"
-        )
+        # A CI checkout is often shallow (actions/checkout's default): fetch the history and tags
+        # the base is found in, or stop; a gate without its base must not pass.
+        try:
+            _git("fetch", "--quiet", "--unshallow", "--tags")
+        except GateError as error:
+            raise GateError(
+                "this clone is shallow and its history could not be fetched, so the base (the last release "
+                f"tag, or the first commit that has {CONTRACT_PATH}) cannot be found: clone the whole "
+                f"history (actions/checkout: fetch-depth: 0). {error}"
+            ) from error
+        return find_base()
     added = _git("log", "--diff-filter=A", "--format=%H", "--reverse", "--", CONTRACT_PATH).splitlines()
     return added[0] if added else None
 

@@ -140,3 +140,26 @@ def test_the_base_is_the_last_release_tag_else_the_first_commit_with_the_contrac
     git("tag", "v1.1.0")
     git("tag", "not-a-release")
     assert gate.find_base() == "v1.1.0"
+
+
+def test_a_shallow_clone_without_its_history_stops_the_gate_rather_than_passing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    origin, clone = tmp_path / "origin", tmp_path / "clone"
+    subprocess.run(["git", "init", "-q", str(origin)], check=True)
+    for n in range(2):
+        subprocess.run(
+            ["git", "-C", str(origin), "-c", "user.email=t@example.invalid", "-c", "user.name=t", "commit", "-q",
+             "--allow-empty", "-m", str(n)],
+            check=True,
+        )  # fmt: skip
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{origin}", str(clone)], check=True)
+    subprocess.run(["git", "-C", str(clone), "remote", "set-url", "origin", str(tmp_path / "gone")], check=True)
+    monkeypatch.setattr(gate, "ROOT", clone)
+    assert gate.main([]) == 2
+    assert "this clone is shallow and its history could not be fetched" in capsys.readouterr().err
+    subprocess.run(["git", "-C", str(clone), "remote", "set-url", "origin", f"file://{origin}"], check=True)
+    assert gate.find_base() is None  # history fetched: no commit has the contract yet
+    assert subprocess.run(
+        ["git", "-C", str(clone), "rev-parse", "--is-shallow-repository"], capture_output=True, text=True, check=True
+    ).stdout.strip() == "false"
