@@ -99,8 +99,9 @@ def make_client(
     return AuthenticatedClient(token=token, **options) if token else Client(**options)
 
 
-class Todo:
-    """The Todo API, synchronously. `client` is the generated client, for anything else."""
+class _Api:
+    """What Todo and AsyncTodo share: the generated client (`client`, for anything else) and how
+    often a creation is retried."""
 
     def __init__(
         self,
@@ -113,8 +114,18 @@ class Todo:
         client: Client | AuthenticatedClient | None = None,
     ) -> None:
         self.client = client or make_client(base_url, token, headers, timeout)
-        self.client.get_httpx_client().event_hooks["response"].append(raise_unparsable)
         self.retries = retries
+        self._install_hooks()
+
+    def _install_hooks(self) -> None:
+        raise NotImplementedError
+
+
+class Todo(_Api):
+    """The Todo API, synchronously. `client` is the generated client, for anything else."""
+
+    def _install_hooks(self) -> None:
+        self.client.get_httpx_client().event_hooks["response"].append(raise_unparsable)
 
     def __enter__(self) -> Todo:
         return self
@@ -206,22 +217,11 @@ class Todo:
         return items
 
 
-class AsyncTodo:
+class AsyncTodo(_Api):
     """The Todo API, with asyncio: the same methods as Todo, awaited (collections are async iterators)."""
 
-    def __init__(
-        self,
-        base_url: str = "",
-        *,
-        token: str | None = None,
-        headers: dict[str, str] | None = None,
-        timeout: float = 30.0,
-        retries: int = 2,
-        client: Client | AuthenticatedClient | None = None,
-    ) -> None:
-        self.client = client or make_client(base_url, token, headers, timeout)
+    def _install_hooks(self) -> None:
         self.client.get_async_httpx_client().event_hooks["response"].append(araise_unparsable)
-        self.retries = retries
 
     async def __aenter__(self) -> AsyncTodo:
         return self
