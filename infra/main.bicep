@@ -74,13 +74,11 @@ param authMode string = 'jwt'
 @description('Entra ID tenant that issues caller tokens and the gateway identity token.')
 param tenantId string = subscription().tenantId
 
-@minLength(36)
-@maxLength(36)
-@description('Client id of the Entra ID app registration that represents this API: the audience of caller tokens (authMode jwt) and of the gateway identity token the Function App accepts.')
-param apiAppClientId string
+@description('Client id of an existing Entra ID app registration for this API. Empty (the default): the deployment creates the registration, its scope, app role and service principal itself (modules/entra.bicep, Microsoft Graph Bicep extension). It is the audience of caller tokens (authMode jwt) and of the gateway identity token the Function App accepts.')
+param apiAppClientId string = ''
 
-@description('Audience (application ID URI) of caller tokens; the bare client id is accepted too.')
-param audience string = 'api://${apiAppClientId}'
+@description('Audience (application ID URI) of caller tokens; the bare client id is accepted too. Empty: the registration\'s own (api://<tenant id>/todo-api-<env>-<token> when the deployment creates it, api://<client id> for a given one).')
+param audience string = ''
 
 @description('Delegated scope callers must hold (scp claim) in authMode jwt.')
 param apiScopeName string = 'Todo.ReadWrite'
@@ -161,6 +159,21 @@ var deploymentContainerName = 'deployments'
 var apiPath = 'todo'
 // Known before APIM exists, so the app can emit gateway URLs without a circular dependency.
 var publicBaseUrl = 'https://${names.apim}.azure-api.net/${apiPath}'
+
+// The API's app registration (scope, gateway app role, service principal) unless one is given.
+var createRegistration = empty(apiAppClientId)
+module entra 'modules/entra.bicep' = if (createRegistration) {
+  name: 'entra-registration'
+  params: {
+    uniqueName: 'todo-api-${env}-${token}'
+    displayName: 'Todo API (${env})'
+    tenantId: tenantId
+    scopeName: apiScopeName
+    gatewayPrincipalId: gatewayIdentity.properties.principalId
+  }
+}
+var apiClientId = createRegistration ? entra.outputs.clientId : apiAppClientId
+var apiAudience = empty(audience) ? (createRegistration ? entra.outputs.audience : 'api://${apiAppClientId}') : audience
 
 // The identity API Management calls the Function App with. User-assigned so that its client id
 // is known at deployment: App Service authentication on the app admits only this client.
@@ -247,12 +260,13 @@ module functionApp 'modules/functionapp.bicep' = {
     publicBaseUrl: publicBaseUrl
     instanceMemoryMB: instanceMemoryMB
     tenantId: tenantId
-    apiAppClientId: apiAppClientId
+    apiAppClientId: apiClientId
+    apiAudience: apiAudience
     gatewayClientId: gatewayIdentity.properties.clientId
     gatewayPrincipalId: gatewayIdentity.properties.principalId
     webAuthMode: authMode == 'subscription' ? 'subscription' : (empty(webClientId) ? 'none' : 'entra')
     webClientId: webClientId
-    webApiScope: '${audience}/${apiScopeName}'
+    webApiScope: '${apiAudience}/${apiScopeName}'
     housekeepingSchedule: housekeepingSchedule
     privateNetwork: isPrivate
     integrationSubnetId: isPrivate ? network.outputs.appSubnetId : ''
@@ -272,11 +286,11 @@ module apim 'modules/apim.bicep' = {
     gatewayIdentityId: gatewayIdentity.id
     gatewayIdentityClientId: gatewayIdentity.properties.clientId
     gatewayIdentityPrincipalId: gatewayIdentity.properties.principalId
-    backendAudience: apiAppClientId
+    backendAudience: apiClientId
     authMode: authMode
     tenantId: tenantId
-    apiAppClientId: apiAppClientId
-    audience: audience
+    apiAppClientId: apiClientId
+    audience: apiAudience
     apiScopeName: apiScopeName
     allowedOrigins: empty(allowedOrigins) ? [] : split(allowedOrigins, ',')
     cacheDurationSeconds: cacheDurationSeconds
@@ -346,3 +360,5 @@ output DATA_STORAGE_ACCOUNT string = dataStorage.outputs.name
 output KEY_VAULT_NAME string = vault.outputs.name
 output RESOURCE_GROUP string = resourceGroup().name
 output NETWORK_ISOLATION string = networkIsolation
+output API_APP_CLIENT_ID string = apiClientId
+output API_AUDIENCE string = apiAudience

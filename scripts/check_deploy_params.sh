@@ -14,8 +14,9 @@ name="${AZURE_ENV_NAME:-}"
 [[ "${TODO_PUBLISHER_EMAIL:-}" =~ ^[^@[:space:]]+@[^@[:space:]]+$ ]] \
   || fail "TODO_PUBLISHER_EMAIL must be the API Management publisher's e-mail address (no default)"
 guid='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
-[[ "${TODO_API_APP_CLIENT_ID:-}" =~ $guid ]] \
-  || fail "TODO_API_APP_CLIENT_ID must be the client id of the API's Entra ID app registration (README, Deploy)"
+# Empty (the default): the deployment creates the API's app registration (infra/modules/entra.bicep).
+[ -z "${TODO_API_APP_CLIENT_ID:-}" ] || [[ "$TODO_API_APP_CLIENT_ID" =~ $guid ]] \
+  || fail "TODO_API_APP_CLIENT_ID must be empty (the deployment creates the API's registration) or the client id of an existing one"
 [ -z "${TODO_WEB_CLIENT_ID:-}" ] || [[ "$TODO_WEB_CLIENT_ID" =~ $guid ]] \
   || fail "TODO_WEB_CLIENT_ID must be empty or the client id of the web page's SPA app registration"
 case "${TODO_AUTH_MODE:-jwt}" in jwt|subscription) ;; *) fail "TODO_AUTH_MODE must be jwt or subscription" ;; esac

@@ -30,11 +30,22 @@ if [ ! -x .venv-checkov/bin/checkov ]; then
     || { cat .venv-checkov/pip.log >&2; exit 1; }
 fi
 
+# Files declaring a Bicep `extension` (the Microsoft Graph registration): pycep 0.5.1, checkov's
+# parser, cannot read that keyword and checkov has no check for Microsoft.Graph types, so they
+# are left out of this scan BY NAME (said below). The type check above and tests/infra read them
+# with the extension line blanked; any other file checkov cannot parse still fails this step.
+extension_files=$(grep -rlE '^extension[[:space:]]+' infra --include='*.bicep' | sort || true)
+skip_args=()
+for file in $extension_files; do
+  skip_args+=(--skip-path "$file")
+  echo "checkov: not scanned: $file (declares a Bicep extension; type-checked and tested above)"
+done
+
 report=$(mktemp)
 trap 'rm -f "$report"' EXIT
-.venv-checkov/bin/checkov -d infra --framework bicep --skip-download --compact -o json > "$report" || true
+.venv-checkov/bin/checkov -d infra --framework bicep --skip-download --compact "${skip_args[@]}" -o json > "$report" || true
 
-.venv/bin/python - "$report" <<'PY'
+.venv/bin/python - "$report" $extension_files <<'PY'
 import json
 import pathlib
 import sys
@@ -47,7 +58,8 @@ for report in reports:
     for key in summary:
         summary[key] += int(report.get("summary", {}).get(key, 0))
     failures += report.get("results", {}).get("failed_checks", [])
-bicep_files = sorted(str(p) for p in pathlib.Path("infra").rglob("*.bicep"))
+not_scanned = set(sys.argv[2:])
+bicep_files = sorted(str(p) for p in pathlib.Path("infra").rglob("*.bicep") if str(p) not in not_scanned)
 scanned = set()
 for report in reports:
     for section in ("passed_checks", "failed_checks", "skipped_checks"):
@@ -55,7 +67,8 @@ for report in reports:
             scanned.add(check["file_path"].lstrip("/"))
 print(f"checkov: {summary['passed']} passed, {summary['failed']} failed, {summary['skipped']} skipped "
       f"(with reasons), {summary['parsing_errors']} parsing errors, {summary['resource_count']} resources, "
-      f"{len(scanned)} of {len(bicep_files)} Bicep files had applicable checks")
+      f"{len(scanned)} of {len(bicep_files)} Bicep files had applicable checks"
+      + (f"; {len(not_scanned)} not scanned (Bicep extension)" if not_scanned else ""))
 for check in failures:
     print(f"  FAILED {check['check_id']} {check['check_name']} at {check['file_path']}:{check['resource']}")
 problems = []

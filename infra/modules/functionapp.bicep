@@ -27,6 +27,8 @@ param perInstanceConcurrency int = 16
 param tenantId string
 @description('Client id of the app registration the gateway requests its token for (the audience Easy Auth expects).')
 param apiAppClientId string
+@description('Application id URI of the API\'s registration: with the client id, the audiences a token for the API may carry.')
+param apiAudience string
 @description('Client id (appid claim) and object id (oid claim) of the gateway managed identity: the only caller admitted.')
 param gatewayClientId string
 param gatewayPrincipalId string
@@ -260,7 +262,13 @@ resource appSettings 'Microsoft.Web/sites/config@2023-12-01' = {
     TODO_OWNER_HEADER_REQUIRED: 'true'
     PUBLIC_BASE_URL: publicBaseUrl
     TODO_CURSOR_KEY: '@Microsoft.KeyVault(SecretUri=${cursorSecret.properties.secretUriWithVersion})'
+    // The app's own check of the gateway's bearer token (shared/web/caller_token.py): the gateway
+    // identity's object and client ids, the tenant whose keys sign it, the audiences it may carry.
     TODO_TRUSTED_CALLER_ID: gatewayPrincipalId
+    TODO_TRUSTED_CALLER_CLIENT_ID: gatewayClientId
+    TODO_TOKEN_TENANT_ID: tenantId
+    TODO_TOKEN_AUDIENCES: '${apiAppClientId},${apiAudience}'
+    TODO_TOKEN_KEYS_URL: '${environment().authentication.loginEndpoint}${tenantId}/discovery/v2.0/keys'
     TODO_WEB_AUTH_MODE: webAuthMode
     TODO_WEB_CLIENT_ID: webClientId
     TODO_WEB_TENANT_ID: tenantId
@@ -302,12 +310,14 @@ resource authentication 'Microsoft.Web/sites/config@2023-12-01' = {
         enabled: true
         registration: {
           clientId: apiAppClientId
-          openIdIssuer: 'https://sts.windows.net/${tenantId}/v2.0'
+          // The v2 issuer: the registration the deployment creates asks for v2 tokens
+          // (requestedAccessTokenVersion 2), so the gateway identity's token carries exactly this.
+          openIdIssuer: '${environment().authentication.loginEndpoint}${tenantId}/v2.0'
         }
         validation: {
           allowedAudiences: [
             apiAppClientId
-            'api://${apiAppClientId}'
+            apiAudience
           ]
           defaultAuthorizationPolicy: {
             allowedApplications: [

@@ -22,10 +22,15 @@ from typing import Any
 from pycep import BicepParser
 
 from tests.infra.bicep_values import Handle, Opaque, Ref, ResourceId, concrete, plain
+from tools.bicep_typecheck.grammar import bicep_source
 
 # environment() in the public cloud (the private DNS zone names depend on it).
 SCOPE_ARGUMENTS = ("resource_group_name", "subscription_id")
-ENVIRONMENT = {"name": "AzureCloud", "suffixes": {"storage": "core.windows.net", "keyvaultDns": ".vault.azure.net"}}
+ENVIRONMENT = {
+    "name": "AzureCloud",
+    "suffixes": {"storage": "core.windows.net", "keyvaultDns": ".vault.azure.net"},
+    "authentication": {"loginEndpoint": "https://login.microsoftonline.com/"},
+}
 
 
 @dataclass
@@ -49,7 +54,7 @@ class Resource:
 
 
 def parse(path: Path) -> dict[str, Any]:
-    return parse_text(path.read_text())
+    return parse_text(bicep_source(path))  # `extension` lines blanked: pycep cannot read them
 
 
 def parse_expression(text: str) -> Any:

@@ -16,6 +16,7 @@ import pytest
 from pycep import BicepParser
 
 import tools.bicep_typecheck as typecheck
+from tools.bicep_typecheck.grammar import bicep_source
 
 ROOT = Path(__file__).resolve().parents[2]
 INFRA = ROOT / "infra"
@@ -26,7 +27,7 @@ ENV_PATTERN = r"^[a-z][a-z0-9]{1,9}$"
 
 @cache
 def _parse(path: Path) -> dict[str, Any]:
-    return dict(BicepParser().parse(text=path.read_text()))
+    return dict(BicepParser().parse(text=bicep_source(path)))
 
 
 def parsed(relative: str, infra: Path = INFRA) -> dict[str, Any]:
@@ -269,7 +270,8 @@ def test_skus_are_restricted_and_nothing_production_has_a_default() -> None:
     for name in ("apimSku", "storageSku", "instanceMemoryMB", "authMode"):
         assert any(d["type"] == "allowed" for d in parameters[name]["decorators"]), name
     assert parameters["publisherEmail"]["default"] is None
-    assert parameters["apiAppClientId"]["default"] is None
+    # Empty: the deployment creates the API's registration itself (modules/entra.bicep).
+    assert parameters["apiAppClientId"]["default"] == ""
     assert parameters["allowedOrigins"]["default"] == ""
     storage = parsed("modules/storage.bicep")["parameters"]["sku"]
     assert any(d["type"] == "allowed" for d in storage["decorators"])
@@ -325,7 +327,11 @@ def test_the_app_admits_only_the_gateway_identity_which_the_gateway_uses() -> No
     entra = properties["identityProviders"]["azureActiveDirectory"]
     assert entra["enabled"] is True and entra["registration"]["clientId"] == "apiAppClientId"
     validation = entra["validation"]
-    assert validation["allowedAudiences"] == ["apiAppClientId", "api://${apiAppClientId}"]
+    assert validation["allowedAudiences"] == ["apiAppClientId", "apiAudience"]
+    # The v2 issuer: the registration asks for v2 tokens (modules/entra.bicep), so the gateway
+    # identity's token is issued by exactly this issuer.
+    assert "${tenantId}/v2.0" in json.dumps(entra["registration"]["openIdIssuer"])
+    assert "sts.windows.net" not in json.dumps(entra)
     assert validation["defaultAuthorizationPolicy"]["allowedApplications"] == ["gatewayClientId"]
     assert validation["defaultAuthorizationPolicy"]["allowedPrincipals"]["identities"] == ["gatewayPrincipalId"]
     main = parsed("main.bicep")
@@ -334,7 +340,8 @@ def test_the_app_admits_only_the_gateway_identity_which_the_gateway_uses() -> No
     assert "gatewayIdentity" in json.dumps(function_params["gatewayClientId"])
     assert "clientId" in json.dumps(function_params["gatewayClientId"])
     assert json.dumps(function_params["gatewayClientId"]) == json.dumps(apim_params["gatewayIdentityClientId"])
-    assert apim_params["backendAudience"] == function_params["apiAppClientId"] == "apiAppClientId"
+    assert apim_params["backendAudience"] == function_params["apiAppClientId"] == "apiClientId"
+    assert apim_params["audience"] == function_params["apiAudience"] == "apiAudience"
     service = parsed("modules/apim.bicep")["resources"]["service"]["config"]
     assert service["identity"]["type"] == "UserAssigned"
     assert list(service["identity"]["userAssignedIdentities"]) == ["'${gatewayIdentityId}'"]

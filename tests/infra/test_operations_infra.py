@@ -13,6 +13,7 @@ import pytest
 from pycep import BicepParser
 
 from functions.housekeeping import DEFAULT_SCHEDULE
+from tools.bicep_typecheck.grammar import bicep_source
 
 ROOT = Path(__file__).resolve().parents[2]
 INFRA = ROOT / "infra"
@@ -20,7 +21,7 @@ MODULE = "modules/operations.bicep"
 
 
 def parsed(relative: str) -> dict[str, Any]:
-    return dict(BicepParser().parse(text=(INFRA / relative).read_text()))
+    return dict(BicepParser().parse(text=bicep_source(INFRA / relative)))
 
 
 def resources() -> dict[str, Any]:

@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 from pycep import BicepParser
 
+from tools.bicep_typecheck.grammar import bicep_source
+
 INFRA = Path(__file__).resolve().parents[2] / "infra"
 BICEP_FILES = sorted(INFRA.rglob("*.bicep"))
 POLICIES = INFRA / "policies"
@@ -21,7 +23,7 @@ POLICIES = INFRA / "policies"
 
 @cache
 def parsed(relative: str) -> dict[str, Any]:
-    result: dict[str, Any] = dict(BicepParser().parse(text=(INFRA / relative).read_text()))
+    result: dict[str, Any] = dict(BicepParser().parse(text=bicep_source(INFRA / relative)))
     return result
 
 
@@ -131,7 +133,7 @@ def test_web_page_settings_follow_the_gateway_auth_mode() -> None:
     app_modes = re.search(r"WEB_AUTH_MODES = \(([^)]*)\)", app_code)
     assert app_modes is not None
     assert set(allowed) == {m.strip().strip('"') for m in app_modes.group(1).split(",") if m.strip()}
-    assert module["webApiScope"] == "${audience}/${apiScopeName}"
+    assert module["webApiScope"] == "${apiAudience}/${apiScopeName}"
     # The app checks App Service's caller headers against the gateway identity too.
     assert settings["TODO_TRUSTED_CALLER_ID"] == "gatewayPrincipalId"
 

@@ -5,6 +5,7 @@ exist, module parameters and outputs, and (through PropertyRules) every property
 from __future__ import annotations
 
 import difflib
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,10 @@ UNTYPED: dict[str, str] = {
     "generated/applicationinsights/microsoft.insights/2023-06-01, so the workflow's compiler checks it; "
     "tests/infra/test_operations_infra.py checks its properties against that definition and its JSON",
 }
+
+# Resource type prefixes that come from a Bicep extension rather than Azure Resource Manager, and
+# the extension a template must declare for them (its alias in bicepconfig.json).
+EXTENSION_TYPES = {"Microsoft.Graph/": "microsoftGraphV1"}
 
 # Keys Bicep accepts in every resource body besides the type's own properties.
 RESOURCE_KEYWORDS = {"parent", "scope", "dependsOn"}
@@ -82,7 +87,24 @@ class Checker(PropertyRules):
 
     # -- per template ----------------------------------------------------------------------
 
+    def check_extensions(self, template: Template) -> None:
+        """Each extension is configured in bicepconfig.json, and resources of an extension's types
+        are only declared where the template declares that extension (BCP081/BCP208 otherwise)."""
+        config_file = self.infra / "bicepconfig.json"
+        configured = set(json.loads(config_file.read_text()).get("extensions", {})) if config_file.exists() else set()
+        for name in template.extensions:
+            if name not in configured:
+                self.report(template, 0, f"extension '{name}'", "not configured under 'extensions' in bicepconfig.json")
+        for declaration in template.symbols.values():
+            if declaration.kind != "resource":
+                continue
+            for prefix, extension in EXTENSION_TYPES.items():
+                if declaration.detail["type"].startswith(prefix) and extension not in template.extensions:
+                    self.report(template, declaration.line, f"resource '{declaration.name}'",
+                                f"{declaration.detail['type']} needs `extension {extension}` in this file")
+
     def check_template(self, template: Template) -> None:
+        self.check_extensions(template)
         scope = set(template.symbols)
         for declaration in [*template.symbols.values(), *template.outputs.values()]:
             element = declaration.node

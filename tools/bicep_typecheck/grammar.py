@@ -3,6 +3,7 @@ helpers that walk object literals and accessor chains (`a.b[i].c`)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,21 @@ def parse(text: str, name: str) -> Tree[Token]:
         raise ParseFailure(f"{name}: the pycep grammar cannot parse it: {str(error).splitlines()[0]}") from error
 
 
+# `extension <name>` (Bicep extensions such as Microsoft Graph): pycep's grammar has no rule for it.
+EXTENSION_LINE = re.compile(r"^extension[ \t]+(\S+)[ \t]*$", re.MULTILINE)
+
+
+def extensions(text: str) -> list[str]:
+    """The extensions a template declares (`extension microsoftGraphV1`)."""
+    return EXTENSION_LINE.findall(text)
+
+
+def bicep_source(path: Path) -> str:
+    """A template's text as pycep's grammar can read it: each `extension` line blanked (line
+    numbers kept). Its resources are then checked like any other against their type data."""
+    return EXTENSION_LINE.sub("", path.read_text())
+
+
 def unquote(text: str) -> str:
     return text[1:-1].replace("\\'", "'") if text.startswith("'") else text
 
@@ -95,10 +111,11 @@ class Template:
     tree: Tree[Token]
     symbols: dict[str, Declaration]
     outputs: dict[str, Declaration]
+    extensions: list[str] = field(default_factory=list)
 
 
 def load_template(path: Path, label: str) -> Template:
-    tree = parse(path.read_text(), label)
+    tree = parse(bicep_source(path), label)
     symbols: dict[str, Declaration] = {}
     outputs: dict[str, Declaration] = {}
     for element in tree.children:
@@ -135,7 +152,7 @@ def load_template(path: Path, label: str) -> Template:
         if name in target:
             raise ParseFailure(f"{label}:{declaration.line}: '{name}' is declared twice")
         target[name] = declaration
-    return Template(path, label, tree, symbols, outputs)
+    return Template(path, label, tree, symbols, outputs, extensions(path.read_text()))
 
 
 def body_object(value: Tree[Token] | Token | None) -> tuple[Tree[Token] | None, list[Tree[Token]]]:
