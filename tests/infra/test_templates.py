@@ -15,6 +15,7 @@ import pytest
 from pycep import BicepParser
 
 from tools.bicep_typecheck.grammar import bicep_source
+from tools.bicep_typecheck.policies import check_text as check_policy_text
 
 INFRA = Path(__file__).resolve().parents[2] / "infra"
 BICEP_FILES = sorted(INFRA.rglob("*.bicep"))
@@ -265,6 +266,8 @@ def test_composed_policies_are_well_formed_xml(auth: str) -> None:
     for text in (_compose_api_policy(auth), _compose_api_policy(auth, ""), _compose_public_policy(),
                  _compose_cache_policy(auth)):
         assert _xml(text).tag == "policies"
+        # Composed, every placeholder filled: still within the schema of the policies used.
+        assert [str(p) for p in check_policy_text(text, "composed")] == []
 
 
 def _inbound_steps(root: ET.Element) -> list[tuple[str, str | None, str | None]]:

@@ -29,7 +29,10 @@ def _copy_with(tmp_path: Path, file: str, old: str, new: str) -> Path:
     target = copy / file
     text = target.read_text()
     assert text.count(old) >= 1, f"the defect's anchor is gone from {file}: {old!r}"
-    target.write_text(text.replace(old, new, 1))
+    text = text.replace(old, new, 1)
+    if "httpsOnlySetting" in new:  # the variable the defect routes the string through
+        text = text.replace("param location string\n", "param location string\nvar httpsOnlySetting = 'true'\n", 1)
+    target.write_text(text)
     return copy
 
 
@@ -126,6 +129,78 @@ TYPE_DEFECTS = {
         "          groupIds: [\n            e.groupId\n          ]",
         "          groupIds: 'blob'",
         ["modules/private-endpoints.bicep:", "resource 'endpoint'", "groupIds", "expects array"],
+    ),
+    # The three the real compiler or the resource provider rejects that this check used to miss:
+    "child resource with parent: and a '/' in its name (BCP170)": (
+        "modules/keyvault.bicep",
+        "  name: 'cursor-key'",
+        "  name: '${vault.name}/cursor-key'",
+        ["modules/keyvault.bicep:", "resource 'cursorSecret'", ".name", "must not have '/'", "BCP170"],
+    ),
+    "string reaching a boolean property through a variable (BCP036)": (
+        "modules/functionapp.bicep",
+        "    httpsOnly: true\n",
+        "    httpsOnly: httpsOnlySetting\n",
+        ["modules/functionapp.bicep:", "resource 'app'", "properties.httpsOnly <- var httpsOnlySetting",
+         "expects bool", "'true'"],
+    ),
+    "API Management policy attribute with an invalid value": (
+        "policies/api.xml",
+        '<set-header name="X-Todo-Owner" exists-action="delete" />',
+        '<set-header name="X-Todo-Owner" exists-action="overwrite" />',
+        ["policies/api.xml:23:", "<set-header>", "'exists-action'", "'overwrite' is not allowed"],
+    ),
+    # More of the same kinds:
+    "nested type named with too few segments, without parent (BCP169)": (
+        "modules/keyvault.bicep",
+        "  parent: vault\n  name: 'cursor-key'",
+        "  name: 'cursor-key'",
+        ["modules/keyvault.bicep:", "resource 'cursorSecret'", ".name", "needs 2 segments", "BCP169"],
+    ),
+    "parent of the wrong type": (
+        "modules/functionapp.bicep",
+        "  parent: app\n  name: 'appsettings'",
+        "  parent: plan\n  name: 'appsettings'",
+        ["modules/functionapp.bicep:", "resource 'appSettings'", ".parent", "is a Microsoft.Web/serverfarms"],
+    ),
+    "an object variable with a wrongly typed property": (
+        "modules/storage.bicep",
+        "    category: 'StorageRead'\n    enabled: true",
+        "    category: 'StorageRead'\n    enabled: 'yes'",
+        ["modules/storage.bicep:", "resource 'tableLogs'", "properties.logs <- var serviceLogs[].enabled",
+         "expects bool"],
+    ),
+    "diagnostic category the scoped type does not have": (
+        "modules/apim.bicep",
+        "category: 'GatewayLogs'",
+        "category: 'GatewayLog'",
+        ["modules/apim.bicep:", "resource 'gatewayLogs'", "properties.logs[].category", "'GatewayLog'",
+         "Microsoft.ApiManagement/service"],
+    ),
+    "diagnostic category through a variable": (
+        "modules/storage.bicep",
+        "category: 'StorageRead'",
+        "category: 'StorageReads'",
+        ["modules/storage.bicep:", "resource 'tableLogs'", "properties.logs[].category <- var serviceLogs",
+         "'StorageReads'", "Microsoft.Storage/storageAccounts/tableServices"],
+    ),
+    "policy boolean attribute that is not a boolean": (
+        "policies/backend-auth.xml",
+        'ignore-error="false"',
+        'ignore-error="no"',
+        ["policies/backend-auth.xml:1:", "<authentication-managed-identity>", "'ignore-error'", "true | false"],
+    ),
+    "policy without a required attribute": (
+        "policies/get-cache.xml",
+        '<cache-store duration="__CACHE_DURATION__" />',
+        "<cache-store />",
+        ["policies/get-cache.xml:", "<cache-store>", "'duration'", "required attribute is missing"],
+    ),
+    "policy in a place it cannot be": (
+        "policies/api.xml",
+        "    <base />\n    <!--CORS-->",
+        "    <base />\n    <audience>x</audience>\n    <!--CORS-->",
+        ["policies/api.xml:", "<audience>", "not allowed inside <inbound>"],
     ),
     "resource type without a definition": (
         "modules/functionapp.bicep",

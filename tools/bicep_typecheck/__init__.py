@@ -7,10 +7,19 @@ outside the project in ../shared/azure-types) and applies the compiler's main ru
 templates as parsed by pycep's grammar (the parser checkov uses, so a file checkov cannot read
 fails here too):
 
-- every resource type exists at its API version (or is listed in UNTYPED with a reason);
+- every resource type exists at its API version (or is listed in UNTYPED with a reason),
+  Microsoft Graph types included (`extension microsoftGraphV1`, configured in bicepconfig.json);
 - every property set exists at that place, is not read-only, has the right JSON type, and a
-  literal value satisfies the definition's enum, pattern, length and range (expressions: the
-  property name only, plus the type of a parameter used directly);
+  literal value satisfies the definition's enum, pattern, length and range; values flow through
+  variables (objects, arrays, literals, static interpolations) as they do in Bicep (expressions:
+  the property name only, plus the type of a parameter used directly);
+- child resources: no '/' in a name declared with `parent:` (BCP170), a parent of the type one
+  level up, one name segment per level without `parent:` (BCP169);
+- diagnostic settings: each log category, group and metric category is one Microsoft documents
+  for the type the setting is scoped to (diagnostics.py);
+- the API Management policy documents against a schema of the policies they use: elements and
+  where they may appear, attributes, enumerated values, booleans, integers, required attributes
+  (policies.py);
 - every property read from a resource or module output exists (and is not write-only);
 - every symbol used is declared (parameter, variable, resource, module, loop variable);
 - module parameters exist in the module and the required ones are given.

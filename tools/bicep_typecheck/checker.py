@@ -13,6 +13,7 @@ from typing import Any
 from lark import Token, Tree
 from lark.exceptions import LarkError
 
+from tools.bicep_typecheck.diagnostics import CATEGORIES
 from tools.bicep_typecheck.grammar import (
     INDEX,
     Declaration,
@@ -27,6 +28,7 @@ from tools.bicep_typecheck.grammar import (
     pairs,
     parser,
 )
+from tools.bicep_typecheck.policies import check_policies
 from tools.bicep_typecheck.rules import PropertyRules
 from tools.bicep_typecheck.typedata import PARAM_KINDS, TypeIndex, literal, resolve
 
@@ -36,11 +38,8 @@ DEFAULT_TYPES = Path(os.environ.get("AZURE_TYPES_DIR") or ROOT.parent / "shared"
 
 # Resource types allowed without a type definition, each with the reason. The compiler only
 # warns (BCP081) for these and checks nothing inside them, so each entry is a blind spot.
-UNTYPED: dict[str, str] = {
-    "Microsoft.Insights/workbooks": "not in the ../shared/azure-types subset; bicep-types-az defines it under "
-    "generated/applicationinsights/microsoft.insights/2023-06-01, so the workflow's compiler checks it; "
-    "tests/infra/test_operations_infra.py checks its properties against that definition and its JSON",
-}
+# (Empty since the workbook type joined the type data: every resource type in infra/ is checked.)
+UNTYPED: dict[str, str] = {}
 
 # Resource type prefixes that come from a Bicep extension rather than Azure Resource Manager, and
 # the extension a template must declare for them (its alias in bicepconfig.json).
@@ -236,6 +235,9 @@ class Checker(PropertyRules):
             if isinstance(child, Tree) and child.data == "child_resource":
                 self.report(template, line_of(child), where, "nested resource declarations are not checked here; "
                             "declare the child at top level with `parent:`")
+        self.check_child_name(template, declaration, obj, where)
+        if str(declaration.detail["type"]).lower() == "microsoft.insights/diagnosticsettings":
+            self.check_diagnostic_categories(template, obj, where)
         if found is None:
             return
         data, body = found
@@ -247,6 +249,78 @@ class Checker(PropertyRules):
             return
         self.check_object(template, data, body, obj, where, "", allowed_extra)
 
+
+    def check_child_name(self, template: Template, declaration: Declaration, obj: Tree[Token], where: str) -> None:
+        """Bicep's structural rules for child resources: with `parent:` the name is the child's own
+        segment, without any '/' (BCP170), and the parent is of the type one level up; without
+        `parent:` a nested type's name has one segment per level (BCP169)."""
+        type_name = str(declaration.detail["type"])
+        if type_name.startswith(tuple(EXTENSION_TYPES)):
+            return  # extension resources have no ARM name
+        levels = len(type_name.split("/")) - 1  # Microsoft.Web/sites/config: 2
+        given = {key: (value, line) for key, value, line in pairs(obj)}
+        name = given.get("name")
+        static = None
+        if name is not None:
+            value, _ = self.through_variables(template, name[0])
+            static = _name_skeleton(value)
+        if "parent" in given:
+            if static is not None and "/" in static:
+                self.report(template, name[1] if name else declaration.line, f"{where}.name",
+                            "a child resource declared with `parent:` must not have '/' in its name: give only its "
+                            "own segment (BCP170)")
+            expressions: list[Tree[Token] | Token] = []
+            base, _ = accessor_chain(given["parent"][0], expressions)
+            parent = template.symbols.get(base or "")
+            if parent is not None and parent.kind == "resource":
+                expected = type_name.rsplit("/", 1)[0]
+                if str(parent.detail["type"]).lower() != expected.lower():
+                    self.report(template, given["parent"][1], f"{where}.parent",
+                                f"parent '{parent.name}' is a {parent.detail['type']}, not a {expected}")
+        elif static is not None and levels > 1 and static.count("/") != levels - 1:
+            self.report(template, name[1] if name else declaration.line, f"{where}.name",
+                        f"the name of a {type_name} declared without `parent:` needs {levels} segments "
+                        f"separated by '/' (BCP169); or declare it with `parent:`")
+
+    def check_diagnostic_categories(self, template: Template, obj: Tree[Token], where: str) -> None:
+        """Each log category, category group and metric category exists for the type of the
+        resource the setting is scoped to (tools/bicep_typecheck/diagnostics.py)."""
+        given = {key: (value, line) for key, value, line in pairs(obj)}
+        scope = given.get("scope")
+        if scope is None:
+            return
+        target = template.symbols.get(accessor_chain(scope[0], [])[0] or "")
+        if target is None or target.kind != "resource":
+            return
+        target_type = str(target.detail["type"])
+        known = CATEGORIES.get(target_type.lower())
+        if known is None:
+            self.report(template, scope[1], f"{where}.scope", f"no documented diagnostic categories for {target_type}"
+                        " in tools/bicep_typecheck/diagnostics.py: add them before scoping a setting to it")
+            return
+        logs, groups, metrics = known
+        properties = given.get("properties")
+        if properties is None or not isinstance(properties[0], Tree) or properties[0].data != "object":
+            return
+        for section, value, _ in pairs(properties[0]):
+            if section not in {"logs", "metrics"}:
+                continue
+            items, via = self.through_variables(template, value)
+            if not isinstance(items, Tree) or items.data != "array":
+                continue
+            for item in items.children:
+                if not isinstance(item, Tree) or item.data != "object":
+                    continue
+                for key, entry, line in pairs(item):
+                    shape, text = literal(entry)
+                    allowed = {("logs", "category"): logs, ("logs", "categoryGroup"): groups,
+                               ("metrics", "category"): metrics}.get((section, key))
+                    if allowed is None or shape != "string" or text in allowed:
+                        continue
+                    place = f"properties.{section}[].{key}" + (f" <- var {' <- var '.join(via)}" if via else "")
+                    self.report(template, line, where, f"property '{place}' value {text!r} is not a diagnostic "
+                                f"{'group' if key == 'categoryGroup' else 'category'} of {target_type} (documented: "
+                                f"{', '.join(sorted(allowed)) or 'none'})")
 
     def check_read(self, template: Template, declaration: Declaration, segments: list[str], where: str,
                    line: int) -> None:
@@ -339,8 +413,21 @@ class Checker(PropertyRules):
                             f"required parameter '{name}' of {declaration.detail['path']} is not given")
 
 
+def _name_skeleton(value: Tree[Token] | Token) -> str | None:
+    """A name's text with each interpolation as one opaque segment (None: not a string literal)."""
+    if not (isinstance(value, Tree) and value.data == "string"):
+        return None
+    token = value.children[0]
+    if not isinstance(token, Token) or token.type == "STRING":
+        return None
+    text = str(token)
+    for expression in interpolations(text):
+        text = text.replace("${" + expression + "}", "x", 1)
+    return text[1:-1]
+
+
 def check(infra: Path, types_dir: Path | None) -> tuple[list[Problem], bool]:
     """Problems found, and whether the type rules ran (False when the type data is absent)."""
     types = TypeIndex(types_dir) if types_dir is not None and types_dir.is_dir() else None
-    return Checker(infra, types).run(), types is not None
+    return Checker(infra, types).run() + check_policies(infra), types is not None
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from lark import Token, Tree
 
-from tools.bicep_typecheck.grammar import Problem, Template, body_object, line_of, pairs
+from tools.bicep_typecheck.grammar import Problem, Template, body_object, interpolations, line_of, pairs, unquote
 from tools.bicep_typecheck.typedata import PARAM_KINDS, describe, literal, resolve
 
 
@@ -20,6 +20,50 @@ class PropertyRules:
 
     def report(self, template: Template, line: int, where: str, message: str) -> None:
         self.problems.append(Problem(template.label, line, where, message))
+
+    def through_variables(
+        self, template: Template, value: Tree[Token] | Token
+    ) -> tuple[Tree[Token] | Token, list[str]]:
+        """A value with the variables it names replaced by their own values, as the compiler's
+        types flow through `var` (an object, an array, a literal, another variable), and the
+        variables passed through; a static interpolation becomes the string it always is."""
+        seen: list[str] = []
+        while (isinstance(value, Tree) and value.data == "string" and isinstance(value.children[0], Token)
+               and value.children[0].type == "STRING"):
+            declaration = template.symbols.get(str(value.children[0]))
+            if declaration is None or declaration.kind != "var" or declaration.name in seen:
+                break
+            seen.append(declaration.name)
+            resolved = declaration.node.children[-1]
+            assert isinstance(resolved, Tree | Token)
+            value = resolved
+        static = self.static_string(template, value)
+        if static is not None and isinstance(value, Tree):
+            value = Tree("string", [Token("QUOTED_INTERPOLATION", "'" + static.replace("'", "\\'") + "'")], value.meta)
+        return value, seen
+
+    def static_string(self, template: Template, value: Tree[Token] | Token, depth: int = 0) -> str | None:
+        """The value of an interpolated string whose every expression is a variable holding a
+        static string (`'${prefix}-x'` with `var prefix = 'a'`), else None."""
+        if depth > 10 or not (isinstance(value, Tree) and value.data == "string"):
+            return None
+        token = value.children[0]
+        if not isinstance(token, Token) or token.type == "STRING" or "${" not in str(token):
+            return None
+        text = str(token)
+        for expression in interpolations(text):
+            declaration = template.symbols.get(expression.strip())
+            if declaration is None or declaration.kind != "var":
+                return None
+            inner = declaration.node.children[-1]
+            if not isinstance(inner, Tree | Token):
+                return None
+            shape, known = literal(inner)
+            piece = str(known) if shape in {"string", "int"} else self.static_string(template, inner, depth + 1)
+            if piece is None:
+                return None
+            text = text.replace("${" + expression + "}", piece, 1)
+        return unquote(text)
 
     def param_types(self, template: Template) -> dict[str, str]:
         return {
@@ -103,6 +147,9 @@ class PropertyRules:
         kind = type_def.get("$type")
         if kind in {"AnyType", None}:
             return
+        value, via = self.through_variables(template, value)
+        if via:
+            place = f"{place} <- var {' <- var '.join(via)}"
         if isinstance(value, Tree) and value.data == "loop":
             if kind != "ArrayType":
                 self.report(template, line, where, f"property '{place}' expects {describe(data, type_def)}, got a loop")
