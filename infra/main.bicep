@@ -360,5 +360,6 @@ output DATA_STORAGE_ACCOUNT string = dataStorage.outputs.name
 output KEY_VAULT_NAME string = vault.outputs.name
 output RESOURCE_GROUP string = resourceGroup().name
 output NETWORK_ISOLATION string = networkIsolation
+output GATEWAY_PRINCIPAL_ID string = gatewayIdentity.properties.principalId
 output API_APP_CLIENT_ID string = apiClientId
 output API_AUDIENCE string = apiAudience

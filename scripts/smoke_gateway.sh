@@ -7,8 +7,11 @@
 # public host names must not answer at all from here: no address or no connection, or 403 from
 # the platform because public network access is disabled (storage says AuthorizationFailure).
 # Run it from outside the virtual network: inside, those names resolve to private endpoints.
+# In the public profile a direct call that forges App Service's principal headers (as the
+# gateway's identity, GATEWAY_PRINCIPAL_ID) and an owner, with no token, must be refused (401): by
+# Easy Auth, and by the app's own token check should Easy Auth ever not run.
 # Needs API_GATEWAY_URL and FUNCTION_APP_HOST, and in the private profile DATA_STORAGE_ACCOUNT
-# (outputs of infra/main.bicep; azd sets them).
+# (outputs of infra/main.bicep; azd sets them; GATEWAY_PRINCIPAL_ID too).
 # Retries for a few minutes: a fresh Flex app and a new gateway take a while to answer.
 set -euo pipefail
 
@@ -45,12 +48,26 @@ refused() {
   return 1
 }
 
+forged() {
+  local url="https://$FUNCTION_APP_HOST/api/lists" got=""
+  for _ in $(seq 1 30); do
+    got=$(curl --silent --output /dev/null --write-out '%{http_code}' --max-time 30 \
+      -H "X-MS-CLIENT-PRINCIPAL-ID: ${GATEWAY_PRINCIPAL_ID:-00000000-0000-0000-0000-000000000000}" \
+      -H "X-MS-CLIENT-PRINCIPAL-IDP: aad" -H "X-Todo-Owner: smoke-forged-owner" "$url" || true)
+    [ "$got" = 401 ] && { echo "smoke: $url with forged principal headers and no token -> 401"; return 0; }
+    sleep 10
+  done
+  echo "smoke: $url with forged principal headers and no token answered $got, expected 401" >&2
+  return 1
+}
+
 expect "$API_GATEWAY_URL/openapi.json" 200
 expect "$API_GATEWAY_URL/app" 200
 expect "$API_GATEWAY_URL/lists" 401
 case "$profile" in
   public)
     expect "https://$FUNCTION_APP_HOST/api/openapi.json" 401
+    forged
     ;;
   private)
     : "${DATA_STORAGE_ACCOUNT:?DATA_STORAGE_ACCOUNT (deployment output) is required in the private profile}"

@@ -18,6 +18,7 @@ SCRIPT = ROOT / "scripts" / "smoke_gateway.sh"
 # first match wins; no match: no connection). It honours the two ways the script calls curl.
 FAKE_CURL = r"""#!/usr/bin/env bash
 url="${@: -1}"
+printf '%s\n' "$*" >> "$CALLS"
 answer=""
 while IFS='=' read -r pattern value; do
   [ -n "$pattern" ] && [[ "$url" == *"$pattern"* ]] && { answer=$value; break; }
@@ -55,6 +56,7 @@ def _run(tmp_path: Path, answers: str, profile: str) -> subprocess.CompletedProc
     env = {
         "PATH": f"{fake.parent}:{os.environ['PATH']}", "ANSWERS": answers, "NETWORK_ISOLATION": profile,
         "API_GATEWAY_URL": "https://gw.test/todo", "FUNCTION_APP_HOST": "func.test", "DATA_STORAGE_ACCOUNT": "stdata1",
+        "GATEWAY_PRINCIPAL_ID": "5f1c2d3e-0000-4000-8000-00000000abcd", "CALLS": str(tmp_path / "calls.log"),
     }
     # sleep is stubbed too: a failing expectation would otherwise retry for five minutes.
     (fake.parent / "sleep").write_text("#!/bin/sh\nexit 0\n")
@@ -81,3 +83,14 @@ def test_private_profile_fails_when_a_public_host_name_answers(case: str, tmp_pa
 def test_public_profile_still_expects_the_apps_401(tmp_path: Path) -> None:
     assert _run(tmp_path, GATEWAY + "func.test=401\n", "public").returncode == 0
     assert _run(tmp_path, GATEWAY, "public").returncode == 1
+
+
+def test_public_profile_proves_forged_principal_headers_without_a_token_are_refused(tmp_path: Path) -> None:
+    run = _run(tmp_path, GATEWAY + "func.test=401\n", "public")
+    assert run.returncode == 0 and "forged principal headers and no token -> 401" in run.stdout
+    (forged,) = [c for c in (tmp_path / "calls.log").read_text().splitlines() if "func.test/api/lists" in c]
+    assert "X-MS-CLIENT-PRINCIPAL-ID: 5f1c2d3e-0000-4000-8000-00000000abcd" in forged
+    assert "X-Todo-Owner:" in forged and "Authorization" not in forged
+    # The app answering the forged call (its own check missing, Easy Auth off) fails the smoke test.
+    leaky = _run(tmp_path, GATEWAY + "func.test/api/lists=200\nfunc.test=401\n", "public")
+    assert leaky.returncode == 1 and "expected 401" in leaky.stderr
