@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
+from shared.platform.token_settings import TokenPolicy, policy_fault, policy_from_environment
 from shared.web import caller_token
-from shared.web.caller_token import KeySet, KeysUnavailable, TokenPolicy, TokenRefused, verify
+from shared.web.caller_token import KeySet, KeysUnavailable, TokenRefused, verify
 from tests.unit.token_issuer import (
     API_CLIENT_ID,
     API_URI,
@@ -38,7 +39,7 @@ def issuer() -> Iterator[Issuer]:
 
 
 def policy(issuer: Issuer) -> TokenPolicy:
-    found = caller_token.policy_from_environment(environment(issuer))
+    found = policy_from_environment(environment(issuer))
     assert found is not None
     return found
 
@@ -142,16 +143,16 @@ async def test_an_unreachable_key_endpoint_is_unavailable_not_refused(issuer: Is
 
 
 def test_settings_turn_the_check_on_and_name_what_is_missing() -> None:
-    assert caller_token.policy_from_environment({}) is None
-    partial = caller_token.policy_from_environment({"TODO_TRUSTED_CALLER_ID": GATEWAY_OID})
-    assert caller_token.policy_fault(partial) == (
+    assert policy_from_environment({}) is None
+    partial = policy_from_environment({"TODO_TRUSTED_CALLER_ID": GATEWAY_OID})
+    assert policy_fault(partial) == (
         "TODO_TRUSTED_CALLER_ID is set but TODO_TOKEN_TENANT_ID and TODO_TOKEN_AUDIENCES are missing"
     )
-    full = caller_token.policy_from_environment({
+    full = policy_from_environment({
         "TODO_TRUSTED_CALLER_ID": GATEWAY_OID, "TODO_TOKEN_TENANT_ID": TENANT,
         "TODO_TOKEN_AUDIENCES": f" {API_CLIENT_ID} , {API_URI} ", "TODO_TRUSTED_CALLER_CLIENT_ID": GATEWAY_CLIENT_ID,
     })
-    assert full is not None and caller_token.policy_fault(full) is None
+    assert full is not None and policy_fault(full) is None
     assert full.audiences == (API_CLIENT_ID, API_URI)
     assert full.jwks_url == f"https://login.microsoftonline.com/{TENANT}/discovery/v2.0/keys"
 
