@@ -14,10 +14,7 @@ from typing import Any
 
 import pytest
 
-from shared.platform.token_settings import TokenPolicy, policy_fault, policy_from_environment
-from shared.web import caller_token
-from shared.web.caller_token import KeySet, KeysUnavailable, TokenRefused, verify
-from tests.unit.token_issuer import (
+from devhost.token_issuer import (
     API_CLIENT_ID,
     API_URI,
     GATEWAY_CLIENT_ID,
@@ -28,6 +25,9 @@ from tests.unit.token_issuer import (
     new_key,
     running_issuer,
 )
+from shared.platform.token_settings import TokenPolicy, policy_fault, policy_from_environment
+from shared.web import caller_token
+from shared.web.caller_token import KeySet, KeysUnavailable, TokenRefused, verify
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,6 +1,7 @@
-"""A stand-in for the tenant's token issuer in tests: RSA keys of the test's own, a local JWKS
-endpoint serving their public halves (which a test can rotate or take down), and tokens shaped as
-Microsoft issues them to a managed identity (v1 and v2 claims)."""
+"""A stand-in for the tenant's token issuer (tests, benchmarks, a local host checking tokens):
+RSA keys of its own, a local JWKS endpoint serving their public halves (which a test can rotate
+or take down), and tokens shaped as Microsoft issues them to a managed identity (v1 and v2
+claims)."""
 
 from __future__ import annotations
 
