@@ -86,3 +86,20 @@ def test_a_function_without_a_description_stops_the_build_by_name() -> None:
         build_document(app)
     with pytest.raises(LookupError):
         build_document(app)  # the app can be read again: the binding cache was reset
+
+
+def test_functions_without_a_route_are_skipped_and_head_is_left_out_wherever_it_is_listed() -> None:
+    app = func.FunctionApp()
+
+    @app.function_name("a_timer")  # registered first: the functions after it are still described
+    @app.timer_trigger(schedule="0 0 * * * *", arg_name="timer", run_on_startup=False)
+    def a_timer(timer: func.TimerRequest) -> None:
+        return None
+
+    @app.function_name("get_openapi")
+    @app.route(route="openapi.json", methods=["HEAD", "GET"], auth_level=func.AuthLevel.ANONYMOUS)
+    async def get_openapi(req: func.HttpRequest) -> func.HttpResponse:
+        return func.HttpResponse(status_code=204)
+
+    paths = build_document(app)["paths"]
+    assert list(paths) == ["/openapi.json"] and list(paths["/openapi.json"]) == ["get"]
