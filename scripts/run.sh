@@ -66,7 +66,16 @@ else
     --skipApiVersionCheck --loose --disableTelemetry --silent > "$azurite_log" 2>&1 &
 fi
 azurite_pid=$!
-trap 'kill $azurite_pid 2>/dev/null || true' EXIT INT TERM
+# On the way out, stop Azurite and wait until it has gone, so its port is free the moment make
+# run returns (an immediate second make run would otherwise find it still taken).
+stop_azurite() {
+  kill "$azurite_pid" 2>/dev/null || return 0
+  (sleep 10; kill -9 "$azurite_pid") </dev/null >/dev/null 2>&1 &  # holds no output pipe
+  local killer=$!
+  wait "$azurite_pid" 2>/dev/null || true
+  kill "$killer" 2>/dev/null || true
+}
+trap stop_azurite EXIT INT TERM
 
 # Ready means this Azurite (its pid) listens on the port and accepts, within 30 s. Anything
 # else answering there (another process took the port after the check above) stops the run.
