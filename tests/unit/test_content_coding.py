@@ -38,6 +38,29 @@ def test_accepted_codings_reads_weights_clamped_to_zero_and_one() -> None:
     assert accepted_codings("gzip;q=2, br ; q=0.5, x;q=-1") == {"gzip": 1.0, "br": 0.5, "x": 0.0}
 
 
+def test_accepted_codings_skip_empty_elements_and_read_q_among_other_parameters() -> None:
+    assert accepted_codings(None) == {} and accepted_codings("") == {}
+    assert accepted_codings("gzip") == {"gzip": 1.0}  # no weight: 1
+    assert accepted_codings("gzip, , br") == {"gzip": 1.0, "br": 1.0}  # RFC 9110 5.6.1: empty elements
+    assert accepted_codings("gzip;level=1;q=0.5") == {"gzip": 0.5}
+
+
+def test_an_unreadable_weight_does_not_make_a_coding_acceptable() -> None:
+    assert accepted_codings("gzip;q=1=0, br;q=x") == {"gzip": 0.0, "br": 0.0}
+
+
+def test_gzip_output_carries_no_timestamp_so_every_instance_sends_the_same_bytes() -> None:
+    assert compress(b"abc", "gzip")[4:8] == b"\0\0\0\0"  # MTIME (RFC 1952 2.3): 0, not the time of compression
+
+
+def test_brotli_output_decodes_to_the_asset_and_uses_the_chosen_quality() -> None:
+    import brotli  # type: ignore[import-untyped]
+
+    data = b"function asset() { return 42; }\n" * 200
+    assert brotli.decompress(compress(data, "br")) == data
+    assert compress(data, "br") == brotli.compress(data, quality=encoding.BROTLI_QUALITY) != brotli.compress(data)
+
+
 def test_gzip_output_is_the_same_on_every_instance() -> None:
     assert compress(b"x" * 100, "gzip") == compress(b"x" * 100, "gzip")
     assert gzip.decompress(compress(b"abc", "gzip")) == b"abc"
