@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
+from shared.platform.token_settings import TokenPolicy, policy_fault, policy_from_environment
+
 STORAGE_SETTING = "TODO_STORAGE"
 DEFAULT_OWNER = "local-developer"
 OWNER_HEADER = "X-Todo-Owner"
@@ -64,7 +66,8 @@ class Settings:
     server_timing: bool
     idempotency_ttl_seconds: int
     web_auth: WebAuth
-    trusted_caller_id: str | None  # object id of the gateway's identity, checked against App Service's headers
+    trusted_caller_id: str | None  # object id of the gateway's identity (TODO_TRUSTED_CALLER_ID)
+    caller_token: TokenPolicy | None  # with it, every data request needs that identity's valid token
     configuration_fault: str | None  # why data requests must be refused (names a setting, never a value)
 
 
@@ -87,6 +90,9 @@ def configuration_fault(environ: Mapping[str, str]) -> str | None:
     for name in NUMBERS:
         if _number(environ, name) is None:
             return f"{name} is not a positive number"
+    token_fault = policy_fault(policy_from_environment(environ))
+    if token_fault:
+        return token_fault
     mode = _web_auth_mode(environ)
     if mode not in WEB_AUTH_MODES:
         return f"TODO_WEB_AUTH_MODE must be one of {', '.join(WEB_AUTH_MODES)}"
@@ -170,6 +176,7 @@ def read_settings() -> Settings:
         idempotency_ttl_seconds=int(_number_or_default("TODO_IDEMPOTENCY_TTL_SECONDS")),
         web_auth=_web_auth(os.environ),
         trusted_caller_id=(os.environ.get("TODO_TRUSTED_CALLER_ID") or "").strip() or None,
+        caller_token=policy_from_environment(os.environ),
         configuration_fault=_checked_configuration(),
     )
 

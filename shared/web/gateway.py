@@ -1,41 +1,45 @@
-"""Defence in depth behind App Service authentication: is the caller the API's own gateway?
+"""Admission of the API's one caller, its gateway, by the app itself (defence in depth behind App
+Service authentication, which does not have to be running for this to hold).
 
-Easy Auth already rejects every token not issued to the gateway's managed identity. If it were
-ever switched off or loosened, `X-Todo-Owner` could be forged by anyone reaching the app's host
-name; with `TODO_TRUSTED_CALLER_ID` set, the app itself also refuses any caller that App Service
-did not identify as that identity. App Service sets the `X-MS-CLIENT-PRINCIPAL*` headers itself
-and does not let external requests set them (Microsoft Learn, "Work with user identities in
-Azure App Service authentication").
+With `TODO_TRUSTED_CALLER_ID` set (the gateway identity's object id, with the token settings of
+shared/platform/token_settings), every data request must carry the gateway's Entra ID access
+token, verified here (shared/web/caller_token). The `X-MS-CLIENT-PRINCIPAL*` headers App Service
+sets are never enough on their own: App Service strips client-sent copies only while its
+authentication module runs, so a caller reaching the app without it could forge them.
+No valid token: 401 `invalid-token` with `WWW-Authenticate` (RFC 6750 3.1). A valid token for
+this API issued to another identity: 403 `untrusted-caller`. The tenant's keys cannot be
+fetched: 503 with `Retry-After` (the check cannot be made, the caller may be fine).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
+import logging
 from collections.abc import Mapping
 
-PRINCIPAL_ID_HEADER = "X-MS-CLIENT-PRINCIPAL-ID"
-PRINCIPAL_HEADER = "X-MS-CLIENT-PRINCIPAL"
-# The object id of the calling principal (for an app-only token, of its service principal, which
-# for a managed identity is its principalId), under its mapped and its short claim name.
-OBJECT_ID_CLAIMS = frozenset({"http://schemas.microsoft.com/identity/claims/objectidentifier", "oid"})
+from shared.platform.token_settings import TokenPolicy
+from shared.web.caller_token import KeysUnavailable, TokenForbidden, TokenRefused, key_set, verify
+from shared.web.problems import HttpProblem
+
+logger = logging.getLogger("todo.api")
 
 
-def _object_ids(encoded: str) -> set[str]:
-    """Object ids among the claims App Service passes as base64 JSON (none if unreadable)."""
+async def admit_gateway(headers: Mapping[str, str], policy: TokenPolicy) -> None:
+    """Return when the request carries a valid token of the gateway's identity; raise the
+    problem to answer otherwise."""
     try:
-        principal = json.loads(base64.b64decode(encoded, validate=False))
-        claims = principal.get("claims") or []
-        return {str(c.get("val", "")).lower() for c in claims if c.get("typ") in OBJECT_ID_CLAIMS}
-    except (ValueError, binascii.Error, AttributeError, TypeError):
-        return set()
-
-
-def caller_is_trusted(headers: Mapping[str, str], trusted_id: str) -> bool:
-    """True when App Service identified the caller as the principal `trusted_id` (an object id)."""
-    wanted = trusted_id.strip().lower()
-    if (headers.get(PRINCIPAL_ID_HEADER) or "").strip().lower() == wanted:
-        return True
-    encoded = headers.get(PRINCIPAL_HEADER)
-    return bool(encoded) and wanted in _object_ids(encoded or "")
+        await verify(headers, policy, key_set(policy.jwks_url))
+    except TokenForbidden as forbidden:
+        raise HttpProblem(403, "untrusted-caller",
+                          f"{forbidden.reason}; this API is called through its gateway only") from None
+    except TokenRefused as refused:
+        problem = HttpProblem(401, "invalid-token", f"{refused.reason}; this API is called through its gateway only")
+        has_token = (headers.get("Authorization") or "").lower().startswith("bearer ")
+        problem.headers["WWW-Authenticate"] = (
+            'Bearer realm="todo-api", error="invalid_token"' if has_token else 'Bearer realm="todo-api"'
+        )
+        raise problem from None
+    except KeysUnavailable as unavailable:
+        logger.error(json.dumps({"event": "token-keys-unavailable", "reason": str(unavailable)}))
+        raise HttpProblem(503, "token-keys-unavailable",
+                          "the caller's token cannot be checked right now; try again later") from None

@@ -24,7 +24,7 @@ from shared.platform.roundtrips import RoundTripCounter, start_round_trip_count
 from shared.platform.settings import Settings, get_settings
 from shared.platform.telemetry import RequestSpan, request_span
 from shared.web.call import ApiCall
-from shared.web.gateway import caller_is_trusted
+from shared.web.gateway import admit_gateway
 from shared.web.headers import EXPOSED_HEADERS, REQUEST_ID, TRACEPARENT
 from shared.web.problems import HttpProblem, domain_problem, http_problem, problem_response
 
@@ -70,7 +70,7 @@ async def _respond(
     """The handler's answer, or the problem document its failure stands for."""
     try:
         if needs_owner:
-            _admit(req, settings)
+            await _admit(req, settings)
         call = ApiCall(req, settings, request_id, needs_owner)
         async with asyncio.timeout(settings.storage_timeout_seconds):  # no extra task, unlike wait_for
             return await handler(call)
@@ -87,14 +87,15 @@ async def _respond(
         )
 
 
-def _admit(req: func.HttpRequest, settings: Settings) -> None:
+async def _admit(req: func.HttpRequest, settings: Settings) -> None:
     """Before any data is touched: a broken deployment answers 503 (its fault is logged once, by
-    setting name, in shared.platform.settings) and, when configured, a caller App Service did not
-    identify as the gateway answers 403 (defence in depth behind Easy Auth, see shared.web.gateway)."""
+    setting name, in shared.platform.settings) and, when configured, a request without a valid
+    token of the gateway's identity answers 401 (the app's own check, whatever Easy Auth did:
+    shared.web.gateway)."""
     if settings.configuration_fault:
         raise HttpProblem(503, "misconfigured", "the service is not configured correctly; try again later")
-    if settings.trusted_caller_id and not caller_is_trusted(req.headers, settings.trusted_caller_id):
-        raise HttpProblem(403, "untrusted-caller", "this API is called through its gateway only")
+    if settings.caller_token is not None:
+        await admit_gateway(req.headers, settings.caller_token)
 
 
 def _request_id(req: func.HttpRequest) -> str:

@@ -13,6 +13,7 @@ import azure.functions as func
 import pytest
 
 from devhost.server import collect_functions
+from devhost.token_issuer import GATEWAY_OID, Issuer, environment, running_issuer
 from tests.support import ApiClient, Azurite, LocalHost, host_env
 
 
@@ -68,25 +69,34 @@ def test_owner_values_that_are_not_safe_keys_are_400(client: ApiClient, owner: s
     assert response.json()["type"].endswith("invalid-owner")
 
 
-GATEWAY_PRINCIPAL = "5f1c2d3e-0000-4000-8000-00000000abcd"
+@pytest.fixture(scope="module")
+def issuer() -> Iterator[Issuer]:
+    with running_issuer() as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
-def gateway_identity_host(azurite: Azurite) -> Iterator[LocalHost]:
-    host = LocalHost(host_env(azurite, TODO_TRUSTED_CALLER_ID=GATEWAY_PRINCIPAL)).start()
+def gateway_identity_host(azurite: Azurite, issuer: Issuer) -> Iterator[LocalHost]:
+    host = LocalHost(host_env(azurite, **environment(issuer))).start()
     yield host
     host.stop()
 
 
-def test_with_a_trusted_caller_configured_only_the_gateways_principal_reaches_the_data(
-    gateway_identity_host: LocalHost,
+def test_with_a_trusted_caller_configured_only_the_gateways_token_reaches_the_data(
+    gateway_identity_host: LocalHost, issuer: Issuer
 ) -> None:
-    # Here the test plays App Service, which sets X-MS-CLIENT-PRINCIPAL-ID after authenticating.
+    # App Service's principal headers, forged or not, are never enough: the app checks the token.
     client = ApiClient(gateway_identity_host.base_url)
-    for principal in ({}, {"X-MS-CLIENT-PRINCIPAL-ID": "someone-else"}):
-        refused = client.post("/lists", {"name": "x"}, headers=principal)
-        assert refused.status == 403, refused.body
-        assert refused.json()["type"].endswith("untrusted-caller")
-    assert client.get("/lists").status == 403
-    assert client.post("/lists", {"name": "x"}, headers={"X-MS-CLIENT-PRINCIPAL-ID": GATEWAY_PRINCIPAL}).status == 201
+    forged = {"X-MS-CLIENT-PRINCIPAL-ID": GATEWAY_OID, "X-MS-CLIENT-PRINCIPAL-IDP": "aad"}
+    for headers in ({}, forged, {**forged, "Authorization": f"Bearer {issuer.token(aud='api://other')}"}):
+        refused = client.post("/lists", {"name": "x"}, headers=headers)
+        assert refused.status == 401, refused.body
+        assert refused.json()["type"].endswith("invalid-token")
+    another = client.post("/lists", {"name": "x"}, headers={"Authorization": f"Bearer {issuer.token(oid='x')}"})
+    assert another.status == 403 and another.json()["type"].endswith("untrusted-caller")
+    assert client.get("/lists").status == 401
+    token = {"Authorization": f"Bearer {issuer.token()}"}
+    assert client.post("/lists", {"name": "x"}, headers=token).status == 201
+    assert client.get("/lists", headers=token).status == 200
     assert client.get("/app").status == 200  # public documents hold no data
+    assert issuer.requests == 1  # the host's process fetched the keys once

@@ -27,6 +27,7 @@ def settings(**changes: Any) -> Settings:
         "storage_timeout_seconds": 5.0,
         "server_timing": False,
         "trusted_caller_id": None,
+        "caller_token": None,
         "configuration_fault": None,
     }
     return dataclasses.replace(get_settings(), **{**fixed, **changes})

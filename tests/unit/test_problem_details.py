@@ -27,6 +27,7 @@ from shared.domain.errors import (
     TodoError,
     UnknownItems,
 )
+from shared.platform.token_settings import TokenPolicy
 from shared.storage import client as storage
 from shared.web.call import ApiCall
 from shared.web.handler import api_handler, public_handler
@@ -201,15 +202,19 @@ def test_misconfigured_deployment_refuses_data_but_serves_public_documents(confi
     assert serve(ok, public=True).status_code == 200
 
 
-def test_trusted_caller_is_required_only_when_configured(configure: Callable[..., None]) -> None:
-    configure(trusted_caller_id="ABC")
-    refused = serve(ok, request(headers={"X-MS-CLIENT-PRINCIPAL-ID": "other"}))
-    assert refused.status_code == 403
-    assert problem(refused)["detail"] == "this API is called through its gateway only"
-    assert problem(refused)["type"] == "urn:problem-type:todo-api:untrusted-caller"
-    assert serve(ok, request(headers={"X-MS-CLIENT-PRINCIPAL-ID": "abc"})).status_code == 200
+def test_the_gateways_token_is_required_only_when_configured(configure: Callable[..., None]) -> None:
+    policy = TokenPolicy("tenant", ("api://x",), "abc", keys_url="http://127.0.0.1:9/keys")
+    configure(trusted_caller_id="abc", caller_token=policy)
+    for headers in ({}, {"X-MS-CLIENT-PRINCIPAL-ID": "abc"}, {"Authorization": "Basic abc"}):
+        refused = serve(ok, request(headers=headers))  # principal headers alone are never enough
+        assert refused.status_code == 401
+        assert problem(refused)["detail"] == (
+            "a bearer token from the API's gateway is required; this API is called through its gateway only"
+        )
+        assert problem(refused)["type"] == "urn:problem-type:todo-api:invalid-token"
+        assert refused.headers["WWW-Authenticate"] == 'Bearer realm="todo-api"'
     assert serve(ok, request(), public=True).status_code == 200
-    configure(trusted_caller_id=None)
+    configure(trusted_caller_id=None, caller_token=None)
     assert serve(ok, request(headers={"X-MS-CLIENT-PRINCIPAL-ID": "other"})).status_code == 200
 
 

@@ -97,6 +97,19 @@ def test_identity_and_url_settings_are_trimmed(env: Environment) -> None:
     assert env(TODO_TRUSTED_CALLER_ID=" ").trusted_caller_id is None
 
 
+def test_the_trusted_caller_turns_the_token_check_on_and_needs_its_tenant_and_audiences(env: Environment) -> None:
+    assert env().caller_token is None and env().configuration_fault is None
+    partial = env(TODO_TRUSTED_CALLER_ID="0000-1111")
+    assert partial.caller_token is not None and partial.caller_token.caller_object_id == "0000-1111"
+    assert partial.configuration_fault == (
+        "TODO_TRUSTED_CALLER_ID is set but TODO_TOKEN_TENANT_ID and TODO_TOKEN_AUDIENCES are missing"
+    )
+    full = env(TODO_TRUSTED_CALLER_ID="0000-1111", TODO_TOKEN_TENANT_ID="t", TODO_TOKEN_AUDIENCES="a,api://a",
+               TODO_TRUSTED_CALLER_CLIENT_ID="c")  # fmt: skip
+    assert full.configuration_fault is None and full.caller_token is not None
+    assert full.caller_token.audiences == ("a", "api://a") and full.caller_token.caller_client_ids == ("c",)
+
+
 def test_numbers_are_read_and_a_bad_one_falls_back_to_its_default_and_is_a_fault(env: Environment) -> None:
     good = env(TODO_MAX_BODY_BYTES="1024", TODO_STORAGE_TIMEOUT_SECONDS=" 2.5 ", TODO_IDEMPOTENCY_TTL_SECONDS="60")
     assert (good.max_body_bytes, good.storage_timeout_seconds, good.idempotency_ttl_seconds) == (1024, 2.5, 60)

@@ -18,6 +18,7 @@ checked, as under `func start` (every function is anonymous anyway).
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.client
 import json
 import os
@@ -32,6 +33,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
 
+from devhost.token_issuer import GATEWAY_OID, Issuer, environment, running_issuer
 from tests.support import ROOT, ApiClient, Azurite, LocalHost, connection_string, free_port, host_env
 
 pytestmark = pytest.mark.slow
@@ -506,11 +508,27 @@ class Variant:
 
     def settings(self, azurite: Azurite) -> dict[str, str]:
         extra = {name: value.replace("{refused}", connection_string(free_port())) for name, value in self.extra}
+        extra = {name: value.replace("{keys_url}", token_issuer().url) for name, value in extra.items()}
         return host_env(azurite, **extra)
 
 
-GATEWAY_ID = "6f1c2a40-0d5e-4e8a-9d0b-1f2e3a4b5c6d"
-AS_THE_GATEWAY = (("X-MS-CLIENT-PRINCIPAL-ID", GATEWAY_ID),)
+_ISSUERS = contextlib.ExitStack()
+_ISSUER: list[Issuer] = []
+
+
+def token_issuer() -> Issuer:
+    """One stand-in token issuer (its own keys, a local key endpoint) for both sides of the judge."""
+    if not _ISSUER:
+        _ISSUER.append(_ISSUERS.enter_context(running_issuer()))
+    return _ISSUER[0]
+
+
+# The gateway's token; forged App Service principal headers without it are refused (401).
+AS_THE_GATEWAY = (("Authorization", "Bearer {gateway_token}"),)
+ANOTHER_IDENTITY = (("Authorization", "Bearer {other_token}"),)
+FORGED = (("X-MS-CLIENT-PRINCIPAL-ID", GATEWAY_OID), ("X-MS-CLIENT-PRINCIPAL-IDP", "aad"))
+TOKEN_SETTINGS = tuple((name, "{keys_url}" if name == "TODO_TOKEN_KEYS_URL" else value)
+                       for name, value in environment(Issuer(url="{keys_url}")).items())
 IN_AZURE = (("WEBSITE_SITE_NAME", "judge"), ("TODO_CURSOR_KEY", "judge-cursor-key"))
 VARIANTS = (
     Variant(
@@ -523,14 +541,13 @@ VARIANTS = (
     ),
     Variant(
         "configured as in Azure",
-        (*IN_AZURE, ("TODO_OWNER_HEADER_REQUIRED", "true"), ("TODO_TRUSTED_CALLER_ID", GATEWAY_ID)),
+        (*IN_AZURE, ("TODO_OWNER_HEADER_REQUIRED", "true"), *TOKEN_SETTINGS),
         (
             Case("the gateway's request", 200, "GET", "/lists", headers=AS_THE_GATEWAY),
             Case("no owner from the gateway", 401, "GET", "/lists", headers=AS_THE_GATEWAY, owner=False),
-            Case(
-                "a caller that is not the gateway", 403, "GET", "/lists", headers=(("X-MS-CLIENT-PRINCIPAL-ID", "x"),)
-            ),
-            Case("no App Service identity at all", 403, "GET", "/lists"),
+            Case("forged principal headers without a token", 401, "GET", "/lists", headers=FORGED),
+            Case("no token at all", 401, "GET", "/lists"),
+            Case("a token of another identity", 403, "GET", "/lists", headers=ANOTHER_IDENTITY),
             Case("the public document needs neither", 200, "GET", "/openapi.json", owner=False),
         ),
     ),
@@ -631,6 +648,9 @@ def test_other_configurations_answer_alike(index: int, pairs: Callable[[Variant]
     variant, case = VARIANT_CASES[index]
     pair = pairs(variant)
     fixture = Fixture(f"owner-{uuid.uuid4().hex[:12]}", {"list": "", "item": "", "done_item": "", "missing": ""})
+    if "_token}" in str(case.headers):
+        fixture.values["gateway_token"] = token_issuer().token()
+        fixture.values["other_token"] = token_issuer().token(oid="00000000-0000-4000-8000-000000000bad")
     compare(case, pair.host.port, pair.worker, fixture, fixture, index)
 
 
