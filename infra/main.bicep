@@ -2,9 +2,10 @@
 // behind API Management, with monitoring. Identity-only access: no shared keys, no function
 // keys, no secrets in plain text. The gateway reaches the app with its managed identity
 // (App Service authentication on the app), so nothing here calls the Functions host.
-// Deploy with `azd up`, or:
-//   az deployment group what-if -g <rg> --template-file infra/main.bicep --parameters @infra/main.parameters.json
-//   az deployment group create  -g <rg> --template-file infra/main.bicep --parameters @infra/main.parameters.json
+// Without apiAppClientId it also creates the API's Entra ID registration (modules/entra.bicep).
+// Deploy with `azd up` (docs/deploy.md: prerequisites, the providers pre-flight), or with rendered
+// parameters: az deployment group validate, then what-if, then create, each with
+//   -g <rg> --template-file infra/main.bicep --parameters @deploy.parameters.json
 targetScope = 'resourceGroup'
 
 // Lower-case letters and digits, starting with a letter: ^[a-z][a-z0-9]{1,9}$ (checked by the
