@@ -167,3 +167,24 @@ def test_the_token_libraries_are_not_imported_unless_the_check_is_on() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TODO_")}
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True, env=env)
     assert run.stdout.strip() == "[]"
+
+
+def test_one_missing_setting_is_named_in_the_singular() -> None:
+    only_tenant_missing = policy_from_environment({"TODO_TRUSTED_CALLER_ID": GATEWAY_OID, "TODO_TOKEN_AUDIENCES": "a"})
+    assert policy_fault(only_tenant_missing) == "TODO_TRUSTED_CALLER_ID is set but TODO_TOKEN_TENANT_ID is missing"
+    no_audiences = policy_from_environment({"TODO_TRUSTED_CALLER_ID": GATEWAY_OID, "TODO_TOKEN_TENANT_ID": "t"})
+    assert policy_fault(no_audiences) == "TODO_TRUSTED_CALLER_ID is set but TODO_TOKEN_AUDIENCES is missing"
+
+
+def test_the_process_keeps_one_key_set_per_url() -> None:
+    caller_token.reset_key_sets()
+    try:
+        first = caller_token.key_set("https://login.example/keys")
+        assert isinstance(first, KeySet) and first.url == "https://login.example/keys"
+        assert caller_token.key_set("https://login.example/keys") is first  # keys are not fetched per request
+        other = caller_token.key_set("https://login.example/other")
+        assert other is not first and other.url == "https://login.example/other"
+        caller_token.reset_key_sets()
+        assert caller_token.key_set("https://login.example/keys") is not first
+    finally:
+        caller_token.reset_key_sets()
