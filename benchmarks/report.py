@@ -80,6 +80,10 @@ def markdown(result: dict[str, Any]) -> str:
         f"{cs['peer']['process_start_to_first_response_ms_median']} ms ({cs['ratio_first_response_ours_to_peer']}).",
         "- Heaviest imports of ours (cumulative ms): "
         + ", ".join(f"{row['module']} {row['cumulative_ms']}" for row in cs["ours"]["import_breakdown_ms"][:6]),
+        f"- The app's own token check (only with TODO_TRUSTED_CALLER_ID set): importing PyJWT and cryptography "
+        f"{result['token_check']['import_ms_median']} ms once per process, the first check with the key set "
+        f"fetch {result['token_check']['first_check_ms']} ms, then {result['token_check']['cpu_us_per_check']} µs "
+        "of CPU per request.",
         "- Peak RSS of the serving process under load: " + ", ".join(f"{k} {v} MiB" for k, v in rss.items()) + ".",
         f"- Scale: p50 with {sc['background_entities'][0]:,} vs {sc['background_entities'][1]:,} entities in other "
         f"partitions: GET item ratio {sc['ratio']['get_item']}, list page ratio {sc['ratio']['list_page']} "

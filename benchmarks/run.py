@@ -11,7 +11,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from benchmarks import coldstart, compare, cost, inprocess, load, prices, report, scale, storage
+from benchmarks import coldstart, compare, cost, inprocess, load, prices, report, scale, storage, token_cost
 from benchmarks.common import FULL, QUICK, RESULTS, Config, machine, vm_hwm_mib
 from benchmarks.hosts import APPS, serving
 from benchmarks.progress import Progress
@@ -43,6 +43,7 @@ def planned_seconds(config: Config) -> float:
         + scale.planned_seconds(config)
         + inprocess.planned_seconds(config)
         + coldstart.planned_seconds(config)
+        + 8  # the token check
         + CPU_ROUNDS * 3 * 3 * config.cpu_calls * 0.004
     )
 
@@ -87,6 +88,8 @@ def run(config: Config, out_dir: Path) -> dict[str, Any]:
         with progress.step("in-process", "ours and the peer, no HTTP", inprocess.planned_seconds(config)):
             result["in_process"] = asyncio.run(inprocess.in_process(config, azurite.connection_string))
         result["cold_start"] = coldstart.cold_start(config, azurite, progress)
+        with progress.step("token check", "PyJWT import and one verification, cached keys", 8):
+            result["token_check"] = token_cost.measure(check_rounds=max(200, config.cpu_calls * 10))
     finally:
         azurite.stop()
     result["scale"] = scale.scale_on_fresh_storage(config, progress)

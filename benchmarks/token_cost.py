@@ -1,7 +1,7 @@
 """What the app's own token check costs (`python -m benchmarks.token_cost`): the import of PyJWT and
 cryptography in a fresh interpreter (paid once per process, and only when TODO_TRUSTED_CALLER_ID
 is set), the first check (fetching the key set from a local endpoint), and the CPU time of one
-check with the keys cached (every data request pays this). Not part of `make bench`'s report."""
+check with the keys cached (every data request pays this). `make bench` reports it too."""
 
 from __future__ import annotations
 
@@ -42,6 +42,14 @@ async def check_cost(rounds: int = 2000) -> tuple[float, float]:
         per_check_us = (time.process_time() - cpu) / rounds * 1e6
         assert keys.fetches == 1
     return first_ms, per_check_us
+
+
+def measure(import_rounds: int = 5, check_rounds: int = 2000) -> dict[str, float]:
+    """The three numbers, for make bench's report (benchmarks.run)."""
+    imported = import_ms(import_rounds)
+    first, per_check = asyncio.run(check_cost(check_rounds))
+    return {"import_ms_median": round(imported, 1), "first_check_ms": round(first, 1),
+            "cpu_us_per_check": round(per_check, 1)}  # fmt: skip
 
 
 def main() -> None:

@@ -32,6 +32,9 @@ def test_quick_benchmark_produces_every_number_and_judges_every_target(tmp_path:
     for comparison in ("vs_peer", "vs_peer_same_client"):
         assert all(r["rps"] > 0 for points in result[comparison].values() for r in points.values())
     assert len(result["targets"]) == 5 and all(isinstance(t["reached"], bool) for t in result["targets"])
+    token = result["token_check"]
+    assert token["import_ms_median"] > 0 and token["first_check_ms"] > 0 and token["cpu_us_per_check"] > 0
+    assert "The app's own token check" in (tmp_path / "latest.md").read_text()
     cold = result["cold_start"]
     assert cold["ours"]["import_ms_median"] > 0 and cold["ratio_import_ours_to_peer"] > 0
     ratios = result["in_process"]["ratio_cpu_ours_to_peer"]
