@@ -94,8 +94,11 @@ def running_issuer() -> Iterator[Issuer]:
     try:
         yield issuer
     finally:
+        # Close it where it was opened (a with block or a fixture): shutdown() waits for the
+        # serving thread, which at interpreter exit, a daemon, would never answer.
         server.shutdown()
         server.server_close()
+        thread.join(timeout=5)
 
 
 def environment(issuer: Issuer) -> dict[str, str]:

@@ -523,6 +523,15 @@ def token_issuer() -> Issuer:
     return _ISSUER[0]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def stop_the_token_issuer() -> Iterator[None]:
+    """Stopped with this module, while its server thread still runs: left to interpreter exit, its
+    shutdown() would wait for a daemon thread that no longer answers, and pytest would never exit."""
+    yield
+    _ISSUERS.close()
+    _ISSUER.clear()
+
+
 # The gateway's token; forged App Service principal headers without it are refused (401).
 AS_THE_GATEWAY = (("Authorization", "Bearer {gateway_token}"),)
 ANOTHER_IDENTITY = (("Authorization", "Bearer {other_token}"),)
