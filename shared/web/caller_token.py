@@ -16,9 +16,10 @@ only with a valid Entra ID access token in `Authorization`, which must be
 - issued to the gateway's managed identity: `oid` is its object id, and `azp` (v2) or `appid`
   (v1) its client id when that is configured.
 
-No valid token is 401 with a problem document (shared/web/gateway.py); a valid token issued to
-another identity is 403; when the keys cannot be fetched the answer is 503 with Retry-After (the
-caller may be fine; the check cannot be made). PyJWT and cryptography
+Without such a token the answer is 401 with a problem document (shared/web/gateway.py), also
+for a token that is valid in every other way but was issued to another identity; when the keys
+cannot be fetched the answer is 503 with Retry-After (the caller may be fine; the check cannot be
+made). PyJWT and cryptography
 are imported on the first check only, so an app without the setting never loads them.
 References: Microsoft identity platform "Access tokens" (validation, v1/v2 claims) and "OpenID
 Connect" (jwks_uri); RFC 7519 4.1; RFC 6750 3.1 (the WWW-Authenticate error codes).
@@ -54,10 +55,6 @@ class TokenRefused(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-class TokenForbidden(TokenRefused):
-    """A valid token of the tenant for this API, but issued to another identity than the gateway."""
 
 
 async def fetch_json(url: str) -> Mapping[str, Any]:
@@ -154,10 +151,10 @@ async def verify(headers: Mapping[str, str], policy: TokenPolicy, keys: KeySet) 
     except jwt.PyJWTError as exc:
         raise TokenRefused("the bearer token is not valid") from exc
     if str(claims.get("oid", "")).lower() != policy.caller_object_id.lower():
-        raise TokenForbidden("the bearer token was not issued to the API's gateway")
+        raise TokenRefused("the bearer token was not issued to the API's gateway")
     client = str(claims.get("azp") or claims.get("appid") or "").lower()
     if policy.caller_client_ids and client not in {c.lower() for c in policy.caller_client_ids}:
-        raise TokenForbidden("the bearer token was not issued to the API's gateway")
+        raise TokenRefused("the bearer token was not issued to the API's gateway")
     return claims
 
 

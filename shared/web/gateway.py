@@ -6,9 +6,10 @@ shared/platform/token_settings), every data request must carry the gateway's Ent
 token, verified here (shared/web/caller_token). The `X-MS-CLIENT-PRINCIPAL*` headers App Service
 sets are never enough on their own: App Service strips client-sent copies only while its
 authentication module runs, so a caller reaching the app without it could forge them.
-No valid token: 401 `invalid-token` with `WWW-Authenticate` (RFC 6750 3.1). A valid token for
-this API issued to another identity: 403 `untrusted-caller`. The tenant's keys cannot be
-fetched: 503 with `Retry-After` (the check cannot be made, the caller may be fine).
+No valid token: 401 `invalid-token` with `WWW-Authenticate` (RFC 6750 3.1), whatever the
+principal headers say. A token issued to another identity is not a valid token for this API, so
+it is a 401 too (a 403 would tell a prober that its token passed every other check). The tenant's
+keys cannot be fetched: 503 with `Retry-After` (the check cannot be made, the caller may be fine).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import logging
 from collections.abc import Mapping
 
 from shared.platform.token_settings import TokenPolicy
-from shared.web.caller_token import KeysUnavailable, TokenForbidden, TokenRefused, key_set, verify
+from shared.web.caller_token import KeysUnavailable, TokenRefused, key_set, verify
 from shared.web.problems import HttpProblem
 
 logger = logging.getLogger("todo.api")
@@ -29,9 +30,6 @@ async def admit_gateway(headers: Mapping[str, str], policy: TokenPolicy) -> None
     problem to answer otherwise."""
     try:
         await verify(headers, policy, key_set(policy.jwks_url))
-    except TokenForbidden as forbidden:
-        raise HttpProblem(403, "untrusted-caller",
-                          f"{forbidden.reason}; this API is called through its gateway only") from None
     except TokenRefused as refused:
         problem = HttpProblem(401, "invalid-token", f"{refused.reason}; this API is called through its gateway only")
         has_token = (headers.get("Authorization") or "").lower().startswith("bearer ")

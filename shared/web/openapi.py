@@ -34,7 +34,7 @@ COMMON_HEADERS = {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}}
 PROBLEM_STATUS = {
     400: "Malformed request: id, paging value, header or JSON",
     401: "The gateway did not identify the caller",
-    403: "The caller is not the API's gateway (checked in Azure when configured)",
+    403: "In Azure, App Service authentication refused an identity other than the gateway's",
     404: "No such resource for this caller",
     411: "The body was sent without Content-Length (e.g. chunked): the Functions host drops such bodies",
     412: "A precondition failed: If-Match does not match, or If-None-Match does (on a write)",

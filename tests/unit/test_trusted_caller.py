@@ -1,7 +1,7 @@
 """Defence in depth, through the handler every function goes through: with TODO_TRUSTED_CALLER_ID
 set, a data request passes only with a valid token of the gateway's identity, whatever
-X-MS-CLIENT-PRINCIPAL* headers say; no valid token is a 401 problem document, a valid token of
-another identity a 403, an unreachable key endpoint a 503 with Retry-After; public documents need
+X-MS-CLIENT-PRINCIPAL* headers say; no valid token (including a token issued to another identity)
+is a 401 problem document, an unreachable key endpoint a 503 with Retry-After; public documents need
 neither. The token rules themselves are in
 test_caller_token.py."""
 
@@ -73,11 +73,14 @@ async def test_an_invalid_token_is_a_401_naming_the_error(issuer: Issuer) -> Non
     assert response.headers["WWW-Authenticate"] == 'Bearer realm="todo-api", error="invalid_token"'
 
 
-async def test_a_valid_token_of_another_identity_is_a_403(issuer: Issuer) -> None:
+async def test_a_token_issued_to_another_identity_is_a_401_like_any_invalid_token(issuer: Issuer) -> None:
     token = issuer.token(oid="00000000-0000-4000-8000-000000000bad")
     response = await guarded(_request({**_forged_principal(), "Authorization": f"Bearer {token}"}))
-    assert response.status_code == 403
-    assert json.loads(response.get_body())["type"] == "urn:problem-type:todo-api:untrusted-caller"
+    assert response.status_code == 401
+    body = json.loads(response.get_body())
+    assert body["type"] == "urn:problem-type:todo-api:invalid-token"
+    assert "not issued to the API's gateway" in body["detail"]
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="todo-api", error="invalid_token"'
 
 
 async def test_the_gateways_token_is_admitted_without_any_principal_header(issuer: Issuer) -> None:

@@ -501,7 +501,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The caller is not the API's gateway (checked in Azure when configured) */
+            /** @description In Azure, App Service authentication refused an identity other than the gateway's */
             403: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -587,7 +587,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The caller is not the API's gateway (checked in Azure when configured) */
+            /** @description In Azure, App Service authentication refused an identity other than the gateway's */
             403: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -717,7 +717,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The caller is not the API's gateway (checked in Azure when configured) */
+            /** @description In Azure, App Service authentication refused an identity other than the gateway's */
             403: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -811,7 +811,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The caller is not the API's gateway (checked in Azure when configured) */
+            /** @description In Azure, App Service authentication refused an identity other than the gateway's */
             403: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -937,7 +937,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The caller is not the API's gateway (checked in Azure when configured) */
+            /** @description In Azure, App Service authentication refused an identity other than the gateway's */
             403: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1032,7 +1032,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The caller is not the API's gateway (checked in Azure when configured) */
+            /** @description In Azure, App Service authentication refused an identity other than the gateway's */
             403: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1179,7 +1179,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The caller is not the API's gateway (checked in Azure when configured) */
+            /** @description In Azure, App Service authentication refused an identity other than the gateway's */
             403: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1277,7 +1277,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The caller is not the API's gateway (checked in Azure when configured) */
+            /** @description In Azure, App Service authentication refused an identity other than the gateway's */
             403: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1418,7 +1418,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The caller is not the API's gateway (checked in Azure when configured) */
+            /** @description In Azure, App Service authentication refused an identity other than the gateway's */
             403: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1513,7 +1513,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The caller is not the API's gateway (checked in Azure when configured) */
+            /** @description In Azure, App Service authentication refused an identity other than the gateway's */
             403: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1640,7 +1640,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The caller is not the API's gateway (checked in Azure when configured) */
+            /** @description In Azure, App Service authentication refused an identity other than the gateway's */
             403: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1736,7 +1736,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The caller is not the API's gateway (checked in Azure when configured) */
+            /** @description In Azure, App Service authentication refused an identity other than the gateway's */
             403: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1884,7 +1884,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The caller is not the API's gateway (checked in Azure when configured) */
+            /** @description In Azure, App Service authentication refused an identity other than the gateway's */
             403: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1974,7 +1974,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The caller is not the API's gateway (checked in Azure when configured) */
+            /** @description In Azure, App Service authentication refused an identity other than the gateway's */
             403: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
