@@ -11,8 +11,15 @@ name="${AZURE_ENV_NAME:-}"
 [[ "$name" =~ ^[a-z][a-z0-9]{1,9}$ ]] \
   || fail "AZURE_ENV_NAME '$name' must be 2-10 lower-case letters and digits starting with a letter (^[a-z][a-z0-9]{1,9}\$)"
 [ -n "${AZURE_LOCATION:-}" ] || fail "AZURE_LOCATION is not set"
-[[ "${TODO_PUBLISHER_EMAIL:-}" =~ ^[^@[:space:]]+@[^@[:space:]]+$ ]] \
-  || fail "TODO_PUBLISHER_EMAIL must be the API Management publisher's e-mail address (no default)"
+# API Management needs a publisher e-mail. Empty, azd's next hook step (scripts/publisher_email.py)
+# sets the signed-in user's user principal name; a service principal has none, so the workflow
+# must set it.
+if [ -n "${TODO_PUBLISHER_EMAIL:-}" ]; then
+  [[ "$TODO_PUBLISHER_EMAIL" =~ ^[^@[:space:]]+@[^@[:space:]]+$ ]] \
+    || fail "TODO_PUBLISHER_EMAIL must be an e-mail address (or empty: azd then uses the signed-in user's name)"
+elif [ "${GITHUB_ACTIONS:-}" = true ]; then
+  fail "TODO_PUBLISHER_EMAIL must be set for a workflow deployment: a service principal has no user principal name to default to"
+fi
 guid='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
 # Empty (the default): the deployment creates the API's app registration (infra/modules/entra.bicep).
 [ -z "${TODO_API_APP_CLIENT_ID:-}" ] || [[ "$TODO_API_APP_CLIENT_ID" =~ $guid ]] \

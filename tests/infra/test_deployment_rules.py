@@ -5,9 +5,13 @@ environment name, authentication between gateway and app, auditing, parameters a
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -269,12 +273,70 @@ def test_skus_are_restricted_and_nothing_production_has_a_default() -> None:
     parameters = parsed("main.bicep")["parameters"]
     for name in ("apimSku", "storageSku", "instanceMemoryMB", "authMode"):
         assert any(d["type"] == "allowed" for d in parameters[name]["decorators"]), name
+    # Required: azd's pre-provision hook fills it in for a signed-in user (test below).
     assert parameters["publisherEmail"]["default"] is None
     # Empty: the deployment creates the API's registration itself (modules/entra.bicep).
     assert parameters["apiAppClientId"]["default"] == ""
     assert parameters["allowedOrigins"]["default"] == ""
     storage = parsed("modules/storage.bicep")["parameters"]["sku"]
     assert any(d["type"] == "allowed" for d in storage["decorators"])
+
+
+def _jwt(claims: dict[str, Any]) -> str:
+    def part(data: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'RS256'})}.{part(claims)}.signature"
+
+
+@pytest.mark.parametrize(
+    ("env", "status", "said", "azd_set"),
+    [
+        ({"ARM_ACCESS_TOKEN": _jwt({"upn": "ada@contoso.test"})}, 0, "set to the signed-in user", "ada@contoso.test"),
+        # A service principal's token has no upn.
+        ({"ARM_ACCESS_TOKEN": _jwt({"appid": "x"})}, 1, "azd env set TODO_PUBLISHER_EMAIL", None),
+        ({"ARM_ACCESS_TOKEN": _jwt({"upn": "not-an-address"})}, 1, "no user principal name", None),
+        ({"ARM_ACCESS_TOKEN": "garbage"}, 1, "no user principal name", None),
+        ({"TODO_PUBLISHER_EMAIL": "ops@contoso.test", "ARM_ACCESS_TOKEN": _jwt({"upn": "a@b.test"})}, 0, "", None),
+    ],
+)
+def test_azd_up_fills_in_the_publisher_email_from_the_signed_in_user(
+    tmp_path: Path, env: dict[str, str], status: int, said: str, azd_set: str | None
+) -> None:
+    record = tmp_path / "azd-calls"
+    fake_azd = tmp_path / "azd"
+    fake_azd.write_text(f'#!/bin/sh\necho "$@" >> {record}\n')
+    fake_azd.chmod(0o755)
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "publisher_email.py")],
+        env={"PATH": f"{tmp_path}:{os.environ['PATH']}", **env},
+        capture_output=True, text=True, check=False, timeout=30,
+    )
+    assert run.returncode == status, run.stderr
+    assert said in run.stdout + run.stderr
+    calls = record.read_text() if record.exists() else ""
+    assert calls == (f"env set TODO_PUBLISHER_EMAIL {azd_set}\n" if azd_set else "")
+
+
+def test_the_input_check_leaves_the_publisher_email_to_azd_but_not_to_a_workflow() -> None:
+    script = ROOT / "scripts" / "check_deploy_params.sh"
+    base = {"PATH": os.environ["PATH"], "AZURE_ENV_NAME": "dev", "AZURE_LOCATION": "swedencentral"}
+
+    def check(**env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["bash", str(script)], env={**base, **env}, capture_output=True, text=True,
+                              check=False, timeout=30)
+
+    assert check().returncode == 0  # azd up by a signed-in user: the next hook step fills it in
+    assert check(TODO_PUBLISHER_EMAIL="ops@contoso.test").returncode == 0
+    malformed = check(TODO_PUBLISHER_EMAIL="not an address")
+    assert malformed.returncode == 1 and "must be an e-mail address" in malformed.stderr
+    workflow = check(GITHUB_ACTIONS="true")
+    assert workflow.returncode == 1 and "service principal has no user principal name" in workflow.stderr
+    assert check(GITHUB_ACTIONS="true", TODO_PUBLISHER_EMAIL="ops@contoso.test").returncode == 0
+    hook = (ROOT / "azure.yaml").read_text()
+    steps = ("bash scripts/check_deploy_params.sh && python3 scripts/publisher_email.py"
+             " && python3 scripts/check_providers.py")
+    assert steps in hook
 
 
 def test_parameters_file_uses_azd_substitutions_and_the_workflow_passes_the_same_parameters() -> None:
