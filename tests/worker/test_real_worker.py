@@ -553,6 +553,8 @@ VARIANTS = (
         (
             Case("a read while storage refuses connections", 503, "GET", "/lists"),
             Case("a write while storage refuses connections", 503, "POST", "/lists", json_body={"name": "x"}),
+            Case("an export while storage refuses connections", 503, "GET", "/me/export"),
+            Case("an erase while storage refuses connections", 503, "DELETE", "/me"),
         ),
     ),
     Variant(
