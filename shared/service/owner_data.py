@@ -61,7 +61,9 @@ class OwnerDataService:
     async def export_page(self, owner: str, after: ExportPosition | None, top: int) -> ExportPage:
         """At most top lines after the position, in key order, and where the next page starts."""
         lists, items = await asyncio.gather(
-            # The cursor's own list is read again only to learn whether it still exists.
+            # The cursor's own list is read again only to learn whether it still exists; with at least
+            # one list beyond it, the read that stops first always has a row past the cursor: every
+            # page moves the position on.
             self.repository.lists_from(owner, after.list_id if after else None, min(top + 1, MAX_ROWS_PER_READ)),
             self.repository.items_after(owner, after, min(top, MAX_ROWS_PER_READ)),
         )
