@@ -9,11 +9,14 @@ from datetime import timedelta
 
 from shared.platform.settings import get_settings, housekeeping_limits
 from shared.service.housekeeping import Budget, Housekeeping
+from shared.service.owner_data import OwnerDataService
 from shared.service.todos import TodoService
 from shared.storage.housekeeping import TableHousekeepingRepository
+from shared.storage.owner_data import TableOwnerDataRepository
 from shared.storage.repositories import TableIdempotencyRepository, TableItemRepository, TableListRepository
 
 _service: TodoService | None = None
+_owner_data: OwnerDataService | None = None
 
 
 def get_service() -> TodoService:
@@ -33,6 +36,14 @@ def build_service() -> TodoService:
         TableIdempotencyRepository(),
         idempotency_ttl=timedelta(seconds=get_settings().idempotency_ttl_seconds),
     )
+
+
+def get_owner_data() -> OwnerDataService:
+    """The process-wide export and erase use cases on the Table repository (stateless)."""
+    global _owner_data
+    if _owner_data is None:
+        _owner_data = OwnerDataService(TableOwnerDataRepository())
+    return _owner_data
 
 
 def get_housekeeping() -> tuple[Housekeeping, Budget]:

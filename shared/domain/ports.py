@@ -151,3 +151,37 @@ class HousekeepingRepository(Protocol):
     async def orphan_scan_position(self) -> ScanPosition | None: ...
 
     async def save_orphan_scan_position(self, position: ScanPosition | None) -> None: ...
+
+
+# The owner's data as a whole: export and erase --------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class ExportPosition:
+    """A key position in an owner's data: the line of this list (item_id "") or of this item.
+    Lines sort as their rows do: a list, then its items by id, then the next list."""
+
+    list_id: str
+    item_id: str = ""
+
+
+class OwnerDataRepository(Protocol):
+    """Reads and removals over one owner's whole partition, each a range over its row keys."""
+
+    async def lists_from(self, owner: str, first: str | None, limit: int) -> Page[TodoList]:
+        """Up to limit lists with id >= first (all when None), in id order; has_more when rows
+        remain past the last one returned."""
+
+    async def items_after(self, owner: str, after: ExportPosition | None, limit: int) -> Page[TodoItem]:
+        """Up to limit item rows of any list, in (list id, item id) order, strictly after the
+        position; rows of lists that are gone included (the caller decides what is visible)."""
+
+    async def remove_lists(self, owner: str) -> int:
+        """Delete every list row of the owner; returns how many this call removed."""
+
+    async def remove_records(self, owner: str) -> int:
+        """Delete every idempotency record of the owner; returns how many this call removed."""
+
+    async def remove_orphan_items(self, owner: str) -> int:
+        """Delete every item whose list row is gone (no item can be added to such a list, so
+        this never removes a visible row); returns how many this call removed."""

@@ -15,16 +15,19 @@ from urllib.parse import urlsplit
 import azure.functions as func
 from pydantic import BaseModel, ValidationError
 
+from shared.domain.exchange import MEDIA_TYPE as NDJSON
+from shared.domain.exchange import to_line
 from shared.domain.ids import is_valid_id
 from shared.domain.models import ItemState
-from shared.domain.ports import Page
+from shared.domain.ports import ExportPosition, Page
 from shared.platform.settings import OWNER_HEADER, Settings
 from shared.service.idempotency import IdempotencyRequest
+from shared.service.owner_data import ExportPage
 from shared.service.preconditions import Expectation
 from shared.web import responses
 from shared.web.conditional import if_match_versions, if_none_match_versions
 from shared.web.headers import IDEMPOTENCY_KEY, JSON, MERGE_PATCH_JSON, OWNER
-from shared.web.pagination import DEFAULT_TOP, MAX_SKIP, MAX_TOP, InvalidCursor, decode_cursor
+from shared.web.pagination import DEFAULT_TOP, MAX_SKIP, MAX_TOP, InvalidCursor, decode_cursor, decode_position
 from shared.web.problems import HttpProblem, validation_problem
 from shared.web.urls import base_url
 
@@ -40,6 +43,16 @@ class PageRequest:
     top: int
     skip: int = 0
     after: str | None = None
+
+
+@dataclass(frozen=True)
+class StreamRequest:
+    """One page of a stream paged by key position (the export): its path, which scopes its
+    cursors like a collection's, the most lines wanted, and the position it starts after."""
+
+    path: str
+    top: int
+    after: ExportPosition | None = None
 
 
 class ApiCall:
@@ -104,6 +117,18 @@ class ApiCall:
             except InvalidCursor as exc:
                 raise HttpProblem(400, "invalid-cursor", str(exc), parameter="cursor") from None
         return PageRequest(path, top, skip, after)
+
+    def stream_request(self, path: str) -> StreamRequest:
+        """top (the collections' default and limit, counted in lines) and the signed position."""
+        top = self._int_param("top", DEFAULT_TOP, 1, MAX_TOP)
+        cursor = self.req.params.get("cursor")
+        if not cursor:
+            return StreamRequest(path, top)
+        try:
+            list_id, item_id = decode_position(self.settings.cursor_key, self.cursor_scope(path), cursor)
+        except InvalidCursor as exc:
+            raise HttpProblem(400, "invalid-cursor", str(exc), parameter="cursor") from None
+        return StreamRequest(path, top, ExportPosition(list_id, item_id))
 
     def cursor_scope(self, path: str) -> str:
         return f"{self.owner}\n{path}"
@@ -219,6 +244,20 @@ class ApiCall:
                 page.values[-1].id,
             )
         return responses.page(self.req, page.values, link)
+
+    def stream(self, page: ExportPage, request: StreamRequest) -> func.HttpResponse:
+        """A page of lines as NDJSON, with a Link to the next page while one remains."""
+        link = None
+        if page.next is not None:
+            link = responses.position_link(
+                self.base_url() + request.path,
+                request.top,
+                self.settings.cursor_key,
+                self.cursor_scope(request.path),
+                page.next.list_id,
+                page.next.item_id,
+            )
+        return responses.paged(self.req, b"".join(to_line(line) for line in page.lines), link, NDJSON)
 
     def values(self, values: Iterable[Any]) -> func.HttpResponse:
         return responses.values(values)

@@ -84,7 +84,9 @@ def _parameters(template: str, operation: Operation, method: str) -> list[dict[s
             {"$ref": "#/components/parameters/skip"},
             {"$ref": "#/components/parameters/cursor"},
         ]
-    if method == "GET" and operation.kind in ("resource", "collection"):
+    if operation.kind == "stream":  # paged by key position only: no skip
+        parameters += [{"$ref": "#/components/parameters/top"}, {"$ref": "#/components/parameters/cursor"}]
+    if method == "GET" and operation.kind in ("resource", "collection", "stream"):
         parameters.append({"$ref": "#/components/parameters/If-None-Match"})
         parameters.append({"$ref": "#/components/parameters/If-Match"})
     if operation.conditional and method in ("POST", "PUT", "PATCH", "DELETE"):
@@ -125,6 +127,8 @@ def _success(operation: Operation, method: str) -> dict[str, Any]:
         }
     if operation.kind == "no-content":
         return {"204": {"description": "Deleted", "headers": headers}}
+    if operation.kind == "stream":
+        return _stream(operation, headers)
     assert operation.model is not None
     if operation.kind == "values":
         schema: dict[str, Any] = {"type": "array", "items": _ref(operation.model)}
@@ -171,6 +175,28 @@ def _success(operation: Operation, method: str) -> dict[str, Any]:
             },
         }
     return {"200": ok}
+
+
+_LINK = 'RFC 8288 link to the next page: <url>; rel="next" (absent on the last page)'
+_NOT_MODIFIED = "Not modified (If-None-Match matched)"
+_STREAM = (
+    "One JSON object per line (NDJSON): each a TodoList or TodoItem exactly as the API represents it, with "
+    '"kind" ("list" or "item") first; every list is followed by its items, lists and items in id order. '
+    "top counts lines. A page may hold fewer lines than top, even none: only a missing Link ends the export."
+)
+
+
+def _stream(operation: Operation, headers: dict[str, Any]) -> dict[str, Any]:
+    """A page of lines: the media type of the lines, the Link to the next page, 304 like a collection."""
+    etag, cache = {"$ref": "#/components/headers/ETag"}, {"$ref": "#/components/headers/Cache-Control"}
+    return {
+        "200": {
+            "description": _STREAM,
+            "headers": {**headers, "ETag": etag, "Cache-Control": cache, "Link": _header(_LINK)},
+            "content": {operation.media_type: {"schema": {"type": "string"}}},
+        },
+        "304": {"description": _NOT_MODIFIED, "headers": {**headers, "ETag": etag, "Cache-Control": cache}},
+    }
 
 
 def _components() -> dict[str, Any]:
@@ -311,7 +337,7 @@ def build_document(app: func.FunctionRegister, server_url: str = "/api") -> dict
             ),
         },
         "servers": [{"url": server_url}],
-        "tags": [{"name": "lists"}, {"name": "items"}, {"name": "meta"}],
+        "tags": [{"name": "lists"}, {"name": "items"}, {"name": "me"}, {"name": "meta"}],
         "paths": paths,
         "components": _components(),
     }

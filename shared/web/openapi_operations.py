@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from shared.domain.exchange import MEDIA_TYPE as NDJSON
 from shared.domain.models import TodoItem, TodoItemPatch, TodoItemWrite, TodoList, TodoListPatch, TodoListWrite
 
 
@@ -18,7 +19,7 @@ class Operation:
     operation_id: str
     summary: str
     tag: str
-    kind: str  # resource | collection | created | no-content | values | page | document
+    kind: str  # resource | collection | stream | created | no-content | values | document
     model: type[BaseModel] | None = None
     body: type[BaseModel] | str | None = None  # a model, "ids" or None
     conditional: bool = False
@@ -176,6 +177,21 @@ OPERATIONS: dict[str, Operation] = {
         model=TodoItem,
         body="ids",
         errors=(400, 404, 411, 413, 415, 422, 503),
+    ),
+    "export_owner_data": Operation(
+        operation_id="exportOwnerData",
+        summary="Export the caller's lists and items as NDJSON, a page of lines at a time",
+        tag="me",
+        kind="stream",
+        media_type=NDJSON,
+        errors=(400, 412, 503),
+    ),
+    "erase_owner_data": Operation(
+        operation_id="eraseOwnerData",
+        summary="Erase everything the caller owns: lists, items and idempotency records",
+        tag="me",
+        kind="no-content",
+        errors=(400, 503),
     ),
     "get_openapi": Operation(
         operation_id="getOpenApi",

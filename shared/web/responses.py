@@ -15,7 +15,7 @@ from shared.domain.models import version_of
 from shared.platform.settings import OWNER_HEADER
 from shared.web.conditional import if_match_fails, none_match, strong_etag
 from shared.web.headers import CACHE_NONE, CACHE_READ, JSON
-from shared.web.pagination import encode_cursor
+from shared.web.pagination import encode_cursor, encode_position
 from shared.web.problems import HttpProblem
 
 
@@ -32,13 +32,26 @@ def representation(
     return _validated(req, body, etag, all_headers, status)
 
 
-def next_link(collection_url: str, top: int, cursor_key: bytes, scope: str, last_id: str) -> str:
-    cursor = encode_cursor(cursor_key, scope, last_id)
+def _link(collection_url: str, top: int, cursor: str) -> str:
     return f'<{collection_url}?{urlencode({"top": top, "cursor": cursor})}>; rel="next"'
+
+
+def next_link(collection_url: str, top: int, cursor_key: bytes, scope: str, last_id: str) -> str:
+    return _link(collection_url, top, encode_cursor(cursor_key, scope, last_id))
+
+
+def position_link(url: str, top: int, cursor_key: bytes, scope: str, list_id: str, item_id: str) -> str:
+    """The next page of a stream paged by key position (the export)."""
+    return _link(url, top, encode_position(cursor_key, scope, list_id, item_id))
 
 
 def page(req: func.HttpRequest, values: Sequence[Any], link: str | None) -> func.HttpResponse:
     body = b"[" + b",".join(v.to_json() for v in values) + b"]"
+    return paged(req, body, link, JSON)
+
+
+def paged(req: func.HttpRequest, body: bytes, link: str | None, media_type: str) -> func.HttpResponse:
+    """One page of a collection or stream, cached like every private read (revalidate first)."""
     headers = {"Cache-Control": CACHE_READ}
     if link:
         headers["Link"] = link
@@ -46,11 +59,11 @@ def page(req: func.HttpRequest, values: Sequence[Any], link: str | None) -> func
     validated = body + b"\n" + (link or "").encode()
     etag = strong_etag(hashlib.blake2b(validated, digest_size=12).hexdigest())
     headers["ETag"] = etag
-    return _validated(req, body, etag, headers, 200)
+    return _validated(req, body, etag, headers, 200, media_type)
 
 
 def _validated(
-    req: func.HttpRequest, body: bytes, etag: str, headers: dict[str, str], status: int
+    req: func.HttpRequest, body: bytes, etag: str, headers: dict[str, str], status: int, media_type: str = JSON
 ) -> func.HttpResponse:
     headers["Vary"] = OWNER_HEADER
     if _is_read(req):
@@ -59,8 +72,8 @@ def _validated(
         if none_match(req.headers.get("If-None-Match"), etag):
             # RFC 9110 15.4.5: a 304 repeats the validators and caching headers of the 200.
             # Its own Content-Type too: the worker would otherwise add text/plain to it.
-            return func.HttpResponse(status_code=304, headers=headers, mimetype=JSON)
-    return func.HttpResponse(body=body, status_code=status, headers=headers, mimetype=JSON)
+            return func.HttpResponse(status_code=304, headers=headers, mimetype=media_type)
+    return func.HttpResponse(body=body, status_code=status, headers=headers, mimetype=media_type)
 
 
 def values(items: Iterable[Any]) -> func.HttpResponse:

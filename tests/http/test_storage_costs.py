@@ -84,3 +84,23 @@ def test_deleting_a_list_of_1000_items_leaves_no_rows(client: ApiClient, azurite
     rows = list(table.query_entities("PartitionKey eq @pk", parameters={"pk": client.owner}))
     table.close()
     assert rows == []
+
+
+def test_an_export_page_costs_two_parallel_range_queries_and_an_erase_a_few_per_step(client: ApiClient) -> None:
+    """A page reads the lists from the cursor's list and the items after the cursor, in parallel,
+    whatever the caller owns; the erase pays per step one key query and one transaction per 100
+    rows, and the item step one read of which lists still exist."""
+    client.get("/lists")  # the table exists
+    for n in range(3):
+        lid = client.new_list(f"l{n}")["id"]
+        for m in range(n):
+            client.new_item(lid, f"i{m}")
+    assert client.post("/lists", {"name": "k"}, headers={"Idempotency-Key": "export-cost"}).status == 201
+    first = client.get("/me/export?top=2")
+    link = first.header("Link") or ""
+    assert first.storage_calls == 2 and link
+    assert client.get(link[1 : link.index(">")]).storage_calls == 2
+    assert client.get("/me/export").storage_calls == 2
+    # lists: keys + 1 transaction; records: keys + 1 transaction; items: keys + lists alive + 1 transaction
+    assert client.delete("/me").storage_calls == 2 + 2 + 3
+    assert client.delete("/me").storage_calls == 3  # nothing left: one key query per step

@@ -9,8 +9,8 @@ The public snapshot (public_profile.json) was written from the templates as they
 private profile, with `python -m tests.infra.bicep_model public > tests/infra/public_profile.json`;
 rewrite it the same way only for an intended change of the public profile (rewritten once since, for
 the log alerts' skipQueryValidation, the gateway's TLS customProperties dropped and logClientIp
-off by default; then for the app's token settings and Easy Auth's v2 issuer; each diff was exactly
-those lines)."""
+off by default; then for the app's token settings and Easy Auth's v2 issuer; then for the gateway
+operations of the caller's export and erase; each diff was exactly those lines)."""
 
 from __future__ import annotations
 

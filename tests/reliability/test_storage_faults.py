@@ -80,6 +80,29 @@ def test_hung_storage_gives_bounded_503s_and_keeps_acknowledged_writes(fault_pai
     assert orphan_items(partition_rows(azurite, client.owner)) == []
 
 
+def test_an_erase_cut_off_by_hung_storage_is_a_bounded_503_and_a_retry_removes_every_row(
+    fault_pair: tuple[Azurite, LocalHost],
+) -> None:
+    azurite, host = fault_pair
+    client = ApiClient(host.base_url)
+    for n in range(3):
+        list_id = client.new_list(f"l{n}")["id"]
+        for m in range(40):
+            client.new_item(list_id, f"i{m}")
+    assert azurite.process is not None
+    os.kill(azurite.process.pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        cut_off = client.delete("/me")
+        assert time.monotonic() - started < BOUND_SECONDS
+        assert cut_off.status == 503 and cut_off.header("Retry-After") == "2"
+    finally:
+        os.kill(azurite.process.pid, signal.SIGCONT)
+    assert client.delete("/me").status == 204
+    assert client.get("/lists").json() == [] and client.get("/me/export").body == b""
+    assert partition_rows(azurite, client.owner) == []
+
+
 def test_stopped_storage_gives_fast_503s_never_500(fault_pair: tuple[Azurite, LocalHost]) -> None:
     azurite, host = fault_pair
     client = ApiClient(host.base_url)
@@ -91,6 +114,8 @@ def test_stopped_storage_gives_fast_503s_never_500(fault_pair: tuple[Azurite, Lo
         ("POST", "/lists", {"name": "x"}),
         ("DELETE", f"/lists/{list_id}", None),
         ("POST", f"/lists/{list_id}/items", {"name": "x"}),
+        ("GET", "/me/export", None),
+        ("DELETE", "/me", None),
     ):
         started = time.monotonic()
         response = client.request(method, path, body)

@@ -11,7 +11,7 @@ import json
 import pytest
 
 from shared.domain.ids import new_id
-from shared.web.pagination import InvalidCursor, decode_cursor, encode_cursor
+from shared.web.pagination import InvalidCursor, decode_cursor, decode_position, encode_cursor, encode_position
 
 KEY = b"k" * 32
 SCOPE = "owner\nlists"
@@ -99,3 +99,55 @@ def test_refusals_tell_a_foreign_cursor_from_a_malformed_one() -> None:
     assert _refusal(cursor) == FOREIGN
     assert _refusal(_signed(b"{}", key=b"other" * 8)) == FOREIGN
     assert _refusal("ý~.é") == MALFORMED
+
+
+# The export's compound position ------------------------------------------------------------
+
+EXPORT_SCOPE = "owner\n/me/export"
+
+
+def _position_refusal(cursor: str) -> str:
+    with pytest.raises(InvalidCursor) as raised:
+        decode_position(KEY, EXPORT_SCOPE, cursor)
+    return str(raised.value)
+
+
+def test_export_position_round_trips_with_and_without_an_item_and_is_signed_like_any_cursor() -> None:
+    list_id, item_id = new_id(), new_id()
+    at_item = encode_position(KEY, EXPORT_SCOPE, list_id, item_id)
+    assert at_item == _signed(
+        json.dumps({"a": list_id, "b": item_id}, separators=(",", ":")).encode(), scope=EXPORT_SCOPE
+    )
+    assert decode_position(KEY, EXPORT_SCOPE, at_item) == (list_id, item_id)
+    assert decode_position(KEY, EXPORT_SCOPE, encode_position(KEY, EXPORT_SCOPE, list_id, "")) == (list_id, "")
+
+
+def test_export_position_from_another_scope_or_tampered_is_refused() -> None:
+    cursor = encode_position(KEY, "alice\n/me/export", new_id(), new_id())
+    assert _position_refusal(cursor) == FOREIGN
+    payload, signature = encode_position(KEY, EXPORT_SCOPE, new_id(), new_id()).split(".")
+    forged = _b64(json.dumps({"a": new_id(), "b": new_id()}).encode())
+    assert _position_refusal(f"{forged}.{signature}") == FOREIGN
+    assert _position_refusal(payload[:-1] + "." + signature) in (FOREIGN, MALFORMED)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"a": "x" * 32, "b": ""},  # list id not an id
+        {"a": "", "b": ""},
+        {"b": "0" * 32},  # no list id
+        {"a": "0" * 32},  # a collection cursor's payload: no item member
+        {"a": "0" * 32, "b": "' or PartitionKey ne '"},
+        {"a": "0" * 32, "b": "0" * 31},
+        {"a": "0" * 32, "b": None},
+        {"a": "0" * 32, "b": 5},
+    ],
+)
+def test_signed_export_position_is_refused_unless_both_ids_are_valid(fields: dict[str, object]) -> None:
+    assert _position_refusal(_signed(json.dumps(fields).encode(), scope=EXPORT_SCOPE)) == MALFORMED
+
+
+def test_a_collection_cursor_is_not_an_export_position() -> None:
+    """A cursor of /lists signed for the export's scope still lacks the item member: refused."""
+    assert _position_refusal(_signed(json.dumps({"a": new_id()}).encode(), scope=EXPORT_SCOPE)) == MALFORMED

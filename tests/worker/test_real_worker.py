@@ -420,6 +420,12 @@ CASES = [
     ),
     Case("a state batch naming an unknown item", 404, "PUT", "/lists/{list}/items/state/done", json_body=["{missing}"]),
     Case("a state batch that is not an array", 422, "PUT", "/lists/{list}/items/state/done", json_body={"id": "x"}),
+    Case("the caller's export", 200, "GET", "/me/export"),
+    Case("an export page with a next link", 200, "GET", "/me/export?top=1"),
+    Case("HEAD of the export", 200, "HEAD", "/me/export"),
+    Case("an export cursor that is not one", 400, "GET", "/me/export?cursor=a%2Bb"),
+    Case("a method the export refuses", 405, "POST", "/me/export"),
+    Case("a method the caller's data refuses", 405, "GET", "/me"),
     # Writes: each side changes its own copy.
     Case(
         "create a list", 201, "POST", "/lists", json_body={"name": "new", "description": "made by the judge"}, twin=True
@@ -471,6 +477,7 @@ CASES = [
     ),
     Case("delete an item", 204, "DELETE", "/lists/{list}/items/{item}", twin=True),
     Case("delete a list", 204, "DELETE", "/lists/{list}", twin=True),
+    Case("erase the caller's data", 204, "DELETE", "/me", twin=True),
     replace(KEYED_CREATE, name="a creation replayed by its Idempotency-Key", primer=KEYED_CREATE),
     replace(
         KEYED_CREATE,
@@ -546,6 +553,8 @@ VARIANTS = (
         (
             Case("a read while storage refuses connections", 503, "GET", "/lists"),
             Case("a write while storage refuses connections", 503, "POST", "/lists", json_body={"name": "x"}),
+            Case("an export while storage refuses connections", 503, "GET", "/me/export"),
+            Case("an erase while storage refuses connections", 503, "DELETE", "/me"),
         ),
     ),
     Variant(
