@@ -9,11 +9,14 @@ from datetime import timedelta
 
 from shared.platform.settings import get_settings, housekeeping_limits
 from shared.service.housekeeping import Budget, Housekeeping
+from shared.service.imports import ImportService
 from shared.service.todos import TodoService
 from shared.storage.housekeeping import TableHousekeepingRepository
+from shared.storage.imports import TableImportRepository
 from shared.storage.repositories import TableIdempotencyRepository, TableItemRepository, TableListRepository
 
 _service: TodoService | None = None
+_imports: ImportService | None = None
 
 
 def get_service() -> TodoService:
@@ -33,6 +36,18 @@ def build_service() -> TodoService:
         TableIdempotencyRepository(),
         idempotency_ttl=timedelta(seconds=get_settings().idempotency_ttl_seconds),
     )
+
+
+def get_import_service() -> ImportService:
+    """The process-wide import use case, built on first use like get_service."""
+    global _imports
+    if _imports is None:
+        _imports = ImportService(
+            TableImportRepository(),
+            TableIdempotencyRepository(),
+            idempotency_ttl=timedelta(seconds=get_settings().idempotency_ttl_seconds),
+        )
+    return _imports
 
 
 def get_housekeeping() -> tuple[Housekeeping, Budget]:
