@@ -7,6 +7,7 @@ import re
 PROBLEM_JSON = "application/problem+json"
 JSON = "application/json"
 MERGE_PATCH_JSON = "application/merge-patch+json"
+NDJSON = "application/x-ndjson"  # newline-delimited JSON: one JSON text per line (the import's body)
 CACHE_READ = "private, no-cache"  # private data; reuse only after revalidating the ETag
 CACHE_NONE = "no-store"  # writes and errors are never stored
 # Browsers hide response headers from scripts unless CORS exposes them.

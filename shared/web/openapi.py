@@ -13,6 +13,7 @@ import azure.functions as func
 from pydantic import BaseModel
 
 from shared.domain.ids import ID_PATTERN
+from shared.domain.import_lines import MAX_LINES
 from shared.domain.models import TodoItem, TodoItemPatch, TodoItemWrite, TodoList, TodoListPatch, TodoListWrite
 from shared.platform.settings import OWNER_HEADER
 from shared.service.todos import MAX_BATCH_IDS
@@ -36,10 +37,11 @@ PROBLEM_STATUS = {
     401: "The gateway did not identify the caller",
     403: "The caller is not the API's gateway (checked in Azure when configured)",
     404: "No such resource for this caller",
+    409: "Lines name ids that exist with other content (conflictingIds); nothing was written",
     411: "The body was sent without Content-Length (e.g. chunked): the Functions host drops such bodies",
     412: "A precondition failed: If-Match does not match, or If-None-Match does (on a write)",
-    413: "The body is larger than the documented limit",
-    415: "The body is not JSON (or merge patch JSON)",
+    413: "The body is larger than the documented limit (bytes, or lines of an import: limit)",
+    415: "The body's media type is not one the operation takes (JSON, merge patch JSON, NDJSON)",
     422: "The body is JSON but its values are invalid",
     503: "Storage is unavailable or slow, or the service is misconfigured: retry after Retry-After seconds",
 }
@@ -92,6 +94,16 @@ def _parameters(template: str, operation: Operation, method: str) -> list[dict[s
         parameters.append({"$ref": "#/components/parameters/If-None-Match"})
     if operation.idempotent_create:
         parameters.append({"$ref": "#/components/parameters/Idempotency-Key"})
+    if operation.idempotency_required:
+        parameters.append(
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": True,
+                "description": "Required (400 without); a retry with the same key and body replays the answer",
+                "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN},
+            }
+        )
     return parameters
 
 
@@ -101,6 +113,15 @@ def _request_body(operation: Operation, method: str) -> dict[str, Any] | None:
     if operation.body == "ids":
         schema: dict[str, Any] = {"type": "array", "items": ID_SCHEMA, "minItems": 1, "maxItems": MAX_BATCH_IDS}
         return {"required": True, "content": {"application/json": {"schema": schema}}}
+    if operation.body == "ndjson":
+        lines = {
+            "type": "string",
+            "description": (
+                f"Up to {MAX_LINES} lines, each a JSON object: kind list or item and the fields the API returns "
+                "for a TodoList or TodoItem (ids and dates included); blank lines and CRLF allowed."
+            ),
+        }
+        return {"required": True, "content": {"application/x-ndjson": {"schema": lines}}}
     assert isinstance(operation.body, type)
     media = ["application/merge-patch+json", "application/json"] if method == "PATCH" else ["application/json"]
     return {"required": True, "content": {m: {"schema": _ref(operation.body)} for m in media}}
@@ -121,6 +142,21 @@ def _success(operation: Operation, method: str) -> dict[str, Any]:
                 "description": operation.summary,
                 "headers": {**headers, "ETag": etag, "Cache-Control": cache},
                 "content": content,
+            }
+        }
+    if operation.kind == "outcome":
+        count = {"type": "integer", "minimum": 0}
+        summary = {
+            "type": "object",
+            "required": ["created", "unchanged"],
+            "properties": {"created": count, "unchanged": count},
+        }
+        replayed = _header("true when an Idempotency-Key replayed an earlier answer")
+        return {
+            "200": {
+                "description": "Imported: rows created, and lines skipped because they exist with the same content",
+                "headers": {**headers, "Idempotent-Replayed": replayed},
+                "content": {"application/json": {"schema": summary}},
             }
         }
     if operation.kind == "no-content":
@@ -197,12 +233,15 @@ def _components() -> dict[str, Any]:
                     "type": "object",
                     "required": ["field", "message"],
                     "properties": {
-                        "field": {"type": "string", "description": "JSON pointer into the body"},
+                        "line": {"type": "integer", "description": "an import's line, counted from 1"},
+                        "field": {"type": "string", "description": "JSON pointer into the body (or the line)"},
                         "message": {"type": "string"},
                     },
                 },
             },
             "unknownIds": {"type": "array", "items": {"type": "string"}},
+            "conflictingIds": {"type": "array", "items": {"type": "string"}},
+            "limit": {"type": "integer", "description": "the limit a 413 refers to"},
         },
     }
     return {
@@ -311,7 +350,7 @@ def build_document(app: func.FunctionRegister, server_url: str = "/api") -> dict
             ),
         },
         "servers": [{"url": server_url}],
-        "tags": [{"name": "lists"}, {"name": "items"}, {"name": "meta"}],
+        "tags": [{"name": "lists"}, {"name": "items"}, {"name": "me"}, {"name": "meta"}],
         "paths": paths,
         "components": _components(),
     }
