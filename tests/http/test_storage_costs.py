@@ -39,6 +39,25 @@ def test_round_trips_per_verb(client: ApiClient) -> None:
         "replayed POST": client.post("/lists", {"name": "k"}, headers={"Idempotency-Key": "cost"}).storage_calls,
     }
     counts["DELETE list (49 items)"] = client.delete(list_path).storage_calls
+    lines = (
+        f'{{"kind":"list","id":"{lid}","name":"c","createdDate":"2026-01-01T00:00:00Z",'
+        f'"updatedDate":"2026-01-01T00:00:00Z"}}\n{{"kind":"item","id":"{iid}","listId":"{lid}","name":"z",'
+        f'"createdDate":"2026-01-01T00:00:00Z","updatedDate":"2026-01-01T00:00:00Z"}}\n'
+    ).encode()
+
+    def import_lines() -> int:
+        response = client.request(
+            "POST",
+            "/me/import",
+            raw=lines,
+            headers={"Idempotency-Key": "import-cost"},
+            content_type="application/x-ndjson",
+        )
+        assert response.status == 200, response.body
+        return response.storage_calls
+
+    counts["POST /me/import (a list and an item)"] = import_lines()
+    counts["replayed import"] = import_lines()
     assert counts == {
         "POST /lists": 1,
         "POST item": 1,
@@ -57,6 +76,9 @@ def test_round_trips_per_verb(client: ApiClient) -> None:
         "POST /lists with Idempotency-Key": 1,
         "replayed POST": 2,
         "DELETE list (49 items)": 4,
+        # the lists' and the items' range and the key's record read in parallel, then one transaction
+        "POST /me/import (a list and an item)": 4,
+        "replayed import": 3,
     }
 
 
