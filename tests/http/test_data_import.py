@@ -24,13 +24,14 @@ def send(client: ApiClient, body: bytes, key: str | None = None, content_type: s
 
 
 def list_line(name: str = "imported", **fields: Any) -> dict[str, Any]:
-    line = {"kind": "list", "id": new_id(), "name": name, "description": None}
+    line: dict[str, Any] = {"kind": "list", "id": new_id(), "name": name, "description": None}
     line |= {"createdDate": "2025-03-01T10:00:00.123000Z", "updatedDate": "2025-03-02T11:30:00Z"}
     return line | fields
 
 
 def item_line(list_id: str, name: str = "milk", **fields: Any) -> dict[str, Any]:
-    line = {"kind": "item", "id": new_id(), "listId": list_id, "name": name, "description": "2 l", "state": "todo"}
+    line: dict[str, Any] = {"kind": "item", "id": new_id(), "listId": list_id, "name": name, "description": "2 l"}
+    line |= {"state": "todo"}
     line |= {"dueDate": None, "completedDate": None}
     line |= {"createdDate": "2025-03-01T10:05:00Z", "updatedDate": "2025-03-01T10:05:00Z"}
     return line | fields
