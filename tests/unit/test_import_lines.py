@@ -63,8 +63,9 @@ def test_an_empty_body_is_an_empty_import() -> None:
 
 
 def test_lines_that_are_not_json_objects_are_named() -> None:
-    raw = body(b"{nope", b"[1, 2]", b"\xff\xfe{}", b'"text"', a_list())
-    assert errors_of(raw) == [(1, ""), (2, ""), (3, ""), (4, "")]
+    lone_surrogate = json.dumps(a_list(name="\ud800")).encode()  # valid to Python's json, not to the API
+    raw = body(b"{nope", b"[1, 2]", b"\xff\xfe{}", b'"text"', lone_surrogate, b"NaN", a_list())
+    assert errors_of(raw) == [(1, ""), (2, ""), (3, ""), (4, ""), (5, ""), (6, "")]
 
 
 @pytest.mark.parametrize(
