@@ -176,3 +176,9 @@ def test_export_erase_import_gives_back_the_same_lists_and_items(client: ApiClie
     assert {lst["id"]: lst for lst in client.all_pages("/lists")} == before
     assert {lid: client.all_pages(f"/lists/{lid}/items") for lid in before} == items_before
     assert {lid: client.get(f"/lists/{lid}").header("ETag") for lid in before} == etags
+
+
+def test_an_empty_body_is_an_empty_import(client: ApiClient) -> None:
+    response = send(client, b"", key="nothing")
+    assert response.status == 200 and response.json() == {"created": 0, "unchanged": 0}
+    assert send(client, b"", key="nothing").header("Idempotent-Replayed") == "true"
