@@ -105,6 +105,13 @@ def test_more_than_100_lines_is_413_with_the_limit_and_nothing_is_written(client
     assert client.get("/lists").json() == []
 
 
+def test_the_body_size_limit_still_applies_before_lines_are_counted(client: ApiClient) -> None:
+    line = list_line(description="x" * 4000)
+    response = send(client, ndjson([{**line, "id": new_id()} for _ in range(17)]), key="big")  # about 70 KB
+    assert response.status == 413
+    assert response.json()["type"].endswith("body-too-large") and response.json()["maxBytes"] == 65536
+
+
 def test_bad_lines_are_422_naming_each_line_and_field_and_nothing_is_written(client: ApiClient) -> None:
     good = list_line()
     body = (

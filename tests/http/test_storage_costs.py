@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+from shared.domain.ids import new_id
 from tests.support import ApiClient, Azurite
 
 
@@ -80,6 +81,19 @@ def test_round_trips_per_verb(client: ApiClient) -> None:
         "POST /me/import (a list and an item)": 4,
         "replayed import": 3,
     }
+
+
+def test_an_import_of_100_lists_writes_its_record_after_the_transaction(client: ApiClient) -> None:
+    dates = '"createdDate":"2026-01-01T00:00:00Z","updatedDate":"2026-01-01T00:00:00Z"'
+    lines = "".join(f'{{"kind":"list","id":"{new_id()}","name":"l{n}",{dates}}}\n' for n in range(100)).encode()
+    response = client.request(
+        "POST", "/me/import", raw=lines, headers={"Idempotency-Key": "hundred"}, content_type="application/x-ndjson"
+    )
+    assert response.status == 200 and response.json() == {"created": 100, "unchanged": 0}
+    # the lists' range and the record read in parallel (no item lines: no items' range), the
+    # transaction of 100 creates, then the record on its own
+    assert response.storage_calls == 4
+    assert len(client.all_pages("/lists")) == 100
 
 
 def test_conditional_get_costs_the_same_as_a_full_get(client: ApiClient) -> None:
