@@ -241,6 +241,14 @@ def _components() -> dict[str, Any]:
             },
             "unknownIds": {"type": "array", "items": {"type": "string"}},
             "conflictingIds": {"type": "array", "items": {"type": "string"}},
+            "conflicts": {
+                "type": "array",
+                "description": "an import's lines whose ids exist with other content",
+                "items": {
+                    "type": "object",
+                    "properties": {"line": {"type": "integer"}, "kind": {"type": "string"}, "id": {"type": "string"}},
+                },
+            },
             "limit": {"type": "integer", "description": "the limit a 413 refers to"},
         },
     }
