@@ -116,6 +116,7 @@ def _request_body(operation: Operation, method: str) -> dict[str, Any] | None:
     if operation.body == "ndjson":
         lines = {
             "type": "string",
+            "format": "binary",  # the raw body, as clients send it (and generators make a bytes parameter of)
             "description": (
                 f"Up to {MAX_LINES} lines, each a JSON object: kind list or item and the fields the API returns "
                 "for a TodoList or TodoItem (ids and dates included); blank lines and CRLF allowed."
