@@ -144,9 +144,9 @@ class ImportRepository(Protocol):
     ) -> None:
         """Create every row, tagged, in one transaction, all or none: a row that exists by then, or
         a list of existing_lists (those the new items go into) that is gone, is a VersionConflict
-        and nothing is written. The record rides in the transaction when it fits (at most 100
-        operations), and is written right after it otherwise; IdempotencyRecordExists when it
-        already exists."""
+        and nothing is written (Table Storage checks those lists inside the transaction as far as
+        its 100 operations have room). The record rides in the transaction when it fits, and is
+        written right after it otherwise; IdempotencyRecordExists when it already exists."""
 
 
 # Housekeeping ------------------------------------------------------------------------------
