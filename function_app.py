@@ -11,6 +11,7 @@ from functions.housekeeping import bp as housekeeping_blueprint
 from functions.items import bp as items_blueprint
 from functions.lists import bp as lists_blueprint
 from functions.me import bp as me_blueprint
+from functions.me_import import bp as me_import_blueprint
 from shared.web.openapi import describe
 
 # No function keys: App Service authentication (Easy Auth) admits only the gateway's identity.
@@ -18,6 +19,7 @@ app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 app.register_functions(lists_blueprint)
 app.register_functions(items_blueprint)
 app.register_functions(me_blueprint)
+app.register_functions(me_import_blueprint)
 app.register_functions(docs_blueprint)
 app.register_functions(housekeeping_blueprint)
 describe(app)  # the served OpenAPI document is built (lazily) from this app

@@ -34,6 +34,7 @@ class FakeStore:
         self.lists: dict[tuple[str, str], Stored[TodoList]] = {}
         self.items: dict[tuple[str, str, str], Stored[TodoItem]] = {}
         self.records: dict[tuple[str, str], IdempotencyRecord] = {}
+        self.import_tags: dict[tuple[str, ...], str] = {}  # (owner, list id[, item id]) -> the import's tag
         self._etags = itertools.count(1)
 
     def etag(self) -> str:

@@ -9,14 +9,17 @@ from datetime import timedelta
 
 from shared.platform.settings import get_settings, housekeeping_limits
 from shared.service.housekeeping import Budget, Housekeeping
+from shared.service.imports import ImportService
 from shared.service.owner_data import OwnerDataService
 from shared.service.todos import TodoService
 from shared.storage.housekeeping import TableHousekeepingRepository
+from shared.storage.imports import TableImportRepository
 from shared.storage.owner_data import TableOwnerDataRepository
 from shared.storage.repositories import TableIdempotencyRepository, TableItemRepository, TableListRepository
 
 _service: TodoService | None = None
 _owner_data: OwnerDataService | None = None
+_imports: ImportService | None = None
 
 
 def get_service() -> TodoService:
@@ -44,6 +47,16 @@ def get_owner_data() -> OwnerDataService:
     if _owner_data is None:
         _owner_data = OwnerDataService(TableOwnerDataRepository())
     return _owner_data
+def get_import_service() -> ImportService:
+    """The process-wide import use case, built on first use like get_service."""
+    global _imports
+    if _imports is None:
+        _imports = ImportService(
+            TableImportRepository(),
+            TableIdempotencyRepository(),
+            idempotency_ttl=timedelta(seconds=get_settings().idempotency_ttl_seconds),
+        )
+    return _imports
 
 
 def get_housekeeping() -> tuple[Housekeeping, Budget]:

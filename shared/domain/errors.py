@@ -32,3 +32,15 @@ class IdempotencyKeyReused(TodoError):
 
 class StorageUnavailable(TodoError):
     """Storage did not answer in time or answered with a server error: safe to retry later."""
+
+
+class InvalidLines(TodoError):
+    """Lines of an import are not valid resources; `errors` names each line, field and reason."""
+
+
+class TooManyLines(TodoError):
+    """An import holds more lines than one transaction can write; `limit` says how many fit."""
+
+
+class ImportConflict(TodoError):
+    """Lines of an import name ids that already exist with other content; nothing was written."""

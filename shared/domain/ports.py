@@ -108,6 +108,47 @@ class IdempotencyRepository(Protocol):
     async def remove(self, owner: str, key: str) -> None: ...
 
 
+# Imports -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Found(Generic[T]):
+    """A row an import found, with the tag of the import request that wrote it (None when an
+    ordinary API call wrote it): a retry whose idempotency record is missing tells by the tag
+    which rows its own first attempt created."""
+
+    value: T
+    import_tag: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportRows:
+    """The caller's rows among those an import names: lists by id, items by (list id, item id)."""
+
+    lists: dict[str, Found[TodoList]]
+    items: dict[tuple[str, str], Found[TodoItem]]
+
+
+class ImportRepository(Protocol):
+    async def read(self, owner: str, list_ids: Sequence[str], item_keys: Sequence[tuple[str, str]]) -> ImportRows:
+        """The owner's lists and items among these keys (absent ones are left out)."""
+
+    async def write(
+        self,
+        owner: str,
+        lists: Sequence[TodoList],
+        items: Sequence[TodoItem],
+        existing_lists: Sequence[str],
+        tag: str,
+        record: IdempotencyRecord,
+    ) -> None:
+        """Create every row, tagged, in one transaction, all or none: a row that exists by then, or
+        a list of existing_lists (those the new items go into) that is gone, is a VersionConflict
+        and nothing is written (Table Storage checks those lists inside the transaction as far as
+        its 100 operations have room). The record rides in the transaction when it fits, and is
+        written right after it otherwise; IdempotencyRecordExists when it already exists."""
+
+
 # Housekeeping ------------------------------------------------------------------------------
 
 

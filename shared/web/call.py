@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 import azure.functions as func
 from pydantic import BaseModel, ValidationError
 
-from shared.domain.exchange import MEDIA_TYPE as NDJSON
 from shared.domain.exchange import to_line
 from shared.domain.ids import is_valid_id
 from shared.domain.models import ItemState
@@ -26,7 +25,7 @@ from shared.service.owner_data import ExportPage
 from shared.service.preconditions import Expectation
 from shared.web import responses
 from shared.web.conditional import if_match_versions, if_none_match_versions
-from shared.web.headers import IDEMPOTENCY_KEY, JSON, MERGE_PATCH_JSON, OWNER
+from shared.web.headers import CACHE_NONE, IDEMPOTENCY_KEY, JSON, MERGE_PATCH_JSON, NDJSON, OWNER
 from shared.web.pagination import DEFAULT_TOP, MAX_SKIP, MAX_TOP, InvalidCursor, decode_cursor, decode_position
 from shared.web.problems import HttpProblem, validation_problem
 from shared.web.urls import base_url
@@ -167,6 +166,19 @@ class ApiCall:
         key = self.req.headers.get("Idempotency-Key")
         if key is None:
             return None
+        return self._idempotency(key)
+
+    def required_idempotency(self) -> IdempotencyRequest:
+        """An operation that needs a key: without one it is 400, as the IETF draft
+        draft-ietf-httpapi-idempotency-key-header says (Error Scenarios)."""
+        key = self.req.headers.get("Idempotency-Key")
+        if key is None:
+            raise HttpProblem(
+                400, "idempotency-key-required", "send an Idempotency-Key header: a retry then replays the answer"
+            )
+        return self._idempotency(key)
+
+    def _idempotency(self, key: str) -> IdempotencyRequest:
         if not IDEMPOTENCY_KEY.fullmatch(key):
             raise HttpProblem(400, "invalid-idempotency-key", "Idempotency-Key must be 1-255 visible ASCII characters")
         return IdempotencyRequest.of(key, self.method, urlsplit(self.req.url).path, self.req.get_body() or b"")
@@ -197,6 +209,10 @@ class ApiCall:
             return model.model_validate_json(body)
         except ValidationError as exc:
             raise validation_problem(exc) from None
+
+    def ndjson_body(self) -> bytes:
+        """The raw lines of a newline-delimited JSON body (the size limit and media type checked)."""
+        return self._body((NDJSON,))
 
     def merge_patch(self, model: type[ModelT]) -> ModelT:
         return self.json_body(model, (MERGE_PATCH_JSON, JSON))
@@ -258,6 +274,10 @@ class ApiCall:
                 page.next.item_id,
             )
         return responses.paged(self.req, b"".join(to_line(line) for line in page.lines), link, NDJSON)
+    def outcome(self, body: bytes, replayed: bool) -> func.HttpResponse:
+        """200 with the JSON a write answered (never stored by caches); a replay says so."""
+        headers = {"Cache-Control": CACHE_NONE, **({"Idempotent-Replayed": "true"} if replayed else {})}
+        return func.HttpResponse(body=body, status_code=200, headers=headers, mimetype=JSON)
 
     def values(self, values: Iterable[Any]) -> func.HttpResponse:
         return responses.values(values)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 
+from shared.domain.exchange import MEDIA_TYPE
+
 PROBLEM_JSON = "application/problem+json"
 JSON = "application/json"
 MERGE_PATCH_JSON = "application/merge-patch+json"
+NDJSON = MEDIA_TYPE  # newline-delimited JSON: one JSON text per line (the export's pages, the import's body)
 CACHE_READ = "private, no-cache"  # private data; reuse only after revalidating the ETag
 CACHE_NONE = "no-store"  # writes and errors are never stored
 # Browsers hide response headers from scripts unless CORS exposes them.

@@ -7,27 +7,20 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any
 
 import azure.functions as func
 from pydantic import BaseModel
 
 from shared.domain.ids import ID_PATTERN
-from shared.domain.models import TodoItem, TodoItemPatch, TodoItemWrite, TodoList, TodoListPatch, TodoListWrite
-from shared.platform.settings import OWNER_HEADER
+from shared.domain.import_lines import MAX_LINES
 from shared.service.todos import MAX_BATCH_IDS
-from shared.web.headers import IDEMPOTENCY_KEY_PATTERN, OWNER_PATTERN
+from shared.web.headers import IDEMPOTENCY_KEY_PATTERN
+from shared.web.openapi_components import SCHEMA_REF, components, header
 from shared.web.openapi_operations import OPERATIONS, Operation
-from shared.web.pagination import DEFAULT_TOP, MAX_SKIP, MAX_TOP
 from shared.web.routes import NOT_AN_OPERATION
 
 ID_SCHEMA = {"type": "string", "pattern": ID_PATTERN}
-SCHEMA_REF = "#/components/schemas/{model}"
-MODELS: tuple[type[BaseModel], ...] = (TodoList, TodoListWrite, TodoListPatch, TodoItem, TodoItemWrite, TodoItemPatch)
-
-
-def _header(description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"description": description, "schema": schema or {"type": "string"}}
 
 
 COMMON_HEADERS = {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}}
@@ -36,10 +29,11 @@ PROBLEM_STATUS = {
     401: "The gateway did not identify the caller",
     403: "In Azure, App Service authentication refused an identity other than the gateway's",
     404: "No such resource for this caller",
+    409: "Lines name ids that exist with other content (conflictingIds); nothing was written",
     411: "The body was sent without Content-Length (e.g. chunked): the Functions host drops such bodies",
     412: "A precondition failed: If-Match does not match, or If-None-Match does (on a write)",
-    413: "The body is larger than the documented limit",
-    415: "The body is not JSON (or merge patch JSON)",
+    413: "The body is larger than the documented limit (bytes, or lines of an import: limit)",
+    415: "The body's media type is not one the operation takes (JSON, merge patch JSON, NDJSON)",
     422: "The body is JSON but its values are invalid",
     503: "Storage is unavailable or slow, or the service is misconfigured: retry after Retry-After seconds",
 }
@@ -52,7 +46,7 @@ def _problem_response(status: int) -> dict[str, Any]:
         return {"description": PROBLEM_STATUS[401]}
     headers = dict(COMMON_HEADERS)
     if status == 503:
-        headers["Retry-After"] = _header("Seconds to wait before retrying", {"type": "integer"})
+        headers["Retry-After"] = header("Seconds to wait before retrying", {"type": "integer"})
     return {
         "description": PROBLEM_STATUS[status],
         "headers": headers,
@@ -94,6 +88,16 @@ def _parameters(template: str, operation: Operation, method: str) -> list[dict[s
         parameters.append({"$ref": "#/components/parameters/If-None-Match"})
     if operation.idempotent_create:
         parameters.append({"$ref": "#/components/parameters/Idempotency-Key"})
+    if operation.idempotency_required:
+        parameters.append(
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": True,
+                "description": "Required (400 without); a retry with the same key and body replays the answer",
+                "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN},
+            }
+        )
     return parameters
 
 
@@ -103,6 +107,16 @@ def _request_body(operation: Operation, method: str) -> dict[str, Any] | None:
     if operation.body == "ids":
         schema: dict[str, Any] = {"type": "array", "items": ID_SCHEMA, "minItems": 1, "maxItems": MAX_BATCH_IDS}
         return {"required": True, "content": {"application/json": {"schema": schema}}}
+    if operation.body == "ndjson":
+        lines = {
+            "type": "string",
+            "format": "binary",  # the raw body, as clients send it (and generators make a bytes parameter of)
+            "description": (
+                f"Up to {MAX_LINES} lines, each a JSON object: kind list or item and the fields the API returns "
+                "for a TodoList or TodoItem (ids and dates included); blank lines and CRLF allowed."
+            ),
+        }
+        return {"required": True, "content": {"application/x-ndjson": {"schema": lines}}}
     assert isinstance(operation.body, type)
     media = ["application/merge-patch+json", "application/json"] if method == "PATCH" else ["application/json"]
     return {"required": True, "content": {m: {"schema": _ref(operation.body)} for m in media}}
@@ -125,6 +139,21 @@ def _success(operation: Operation, method: str) -> dict[str, Any]:
                 "content": content,
             }
         }
+    if operation.kind == "outcome":
+        count = {"type": "integer", "minimum": 0}
+        summary = {
+            "type": "object",
+            "required": ["created", "unchanged"],
+            "properties": {"created": count, "unchanged": count},
+        }
+        replayed = header("true when an Idempotency-Key replayed an earlier answer")
+        return {
+            "200": {
+                "description": "Imported: rows created, and lines skipped because they exist with the same content",
+                "headers": {**headers, "Idempotent-Replayed": replayed},
+                "content": {"application/json": {"schema": summary}},
+            }
+        }
     if operation.kind == "no-content":
         return {"204": {"description": "Deleted", "headers": headers}}
     if operation.kind == "stream":
@@ -140,7 +169,7 @@ def _success(operation: Operation, method: str) -> dict[str, Any]:
             }
         }
     if operation.kind == "collection":
-        link = _header('RFC 8288 link to the next page: <url>; rel="next" (absent on the last page)')
+        link = header('RFC 8288 link to the next page: <url>; rel="next" (absent on the last page)')
         schema = {"type": "array", "items": _ref(operation.model)}
         ok = {
             "description": "One page",
@@ -156,8 +185,8 @@ def _success(operation: Operation, method: str) -> dict[str, Any]:
         }
     body = {"application/json": {"schema": _ref(operation.model)}}
     if operation.kind == "created":
-        location = _header("Absolute URL of the new resource", {"type": "string", "format": "uri"})
-        replayed = _header("true when an Idempotency-Key replayed an earlier creation")
+        location = header("Absolute URL of the new resource", {"type": "string", "format": "uri"})
+        replayed = header("true when an Idempotency-Key replayed an earlier creation")
         created = {
             "description": "Created",
             "content": body,
@@ -192,89 +221,10 @@ def _stream(operation: Operation, headers: dict[str, Any]) -> dict[str, Any]:
     return {
         "200": {
             "description": _STREAM,
-            "headers": {**headers, "ETag": etag, "Cache-Control": cache, "Link": _header(_LINK)},
+            "headers": {**headers, "ETag": etag, "Cache-Control": cache, "Link": header(_LINK)},
             "content": {operation.media_type: {"schema": {"type": "string"}}},
         },
         "304": {"description": _NOT_MODIFIED, "headers": {**headers, "ETag": etag, "Cache-Control": cache}},
-    }
-
-
-def _components() -> dict[str, Any]:
-    schemas: dict[str, Any] = {}
-    for model in MODELS:
-        mode: Literal["validation", "serialization"] = (
-            "serialization" if model in (TodoList, TodoItem) else "validation"
-        )
-        schema = model.model_json_schema(by_alias=True, ref_template=SCHEMA_REF, mode=mode)
-        schemas.update(schema.pop("$defs", {}))
-        schemas[model.__name__] = schema
-    schemas["Problem"] = {
-        "type": "object",
-        "description": "RFC 9457 problem details",
-        "required": ["type", "title", "status", "detail"],
-        "properties": {
-            "type": {"type": "string", "format": "uri"},
-            "title": {"type": "string"},
-            "status": {"type": "integer"},
-            "detail": {"type": "string"},
-            "errors": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["field", "message"],
-                    "properties": {
-                        "field": {"type": "string", "description": "JSON pointer into the body"},
-                        "message": {"type": "string"},
-                    },
-                },
-            },
-            "unknownIds": {"type": "array", "items": {"type": "string"}},
-        },
-    }
-    return {
-        "schemas": schemas,
-        "parameters": {
-            "Owner": {
-                "name": OWNER_HEADER,
-                "in": "header",
-                "required": False,
-                "description": "Set by API Management from the caller's identity; clients never send it.",
-                "schema": {"type": "string", "pattern": OWNER_PATTERN},
-            },
-            "top": {
-                "name": "top",
-                "in": "query",
-                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_TOP, "default": DEFAULT_TOP},
-            },
-            "skip": {
-                "name": "skip",
-                "in": "query",
-                "schema": {"type": "integer", "minimum": 0, "maximum": MAX_SKIP, "default": 0},
-            },
-            "cursor": {
-                "name": "cursor",
-                "in": "query",
-                "description": "Opaque; copy it from a Link header.",
-                "schema": {"type": "string"},
-            },
-            "If-None-Match": {"name": "If-None-Match", "in": "header", "schema": {"type": "string"}},
-            "If-Match": {
-                "name": "If-Match",
-                "in": "header",
-                "description": "Strong ETag(s) or *",
-                "schema": {"type": "string"},
-            },
-            "Idempotency-Key": {
-                "name": "Idempotency-Key",
-                "in": "header",
-                "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN},
-            },
-        },
-        "headers": {
-            "ETag": _header("Strong validator of the representation"),
-            "Cache-Control": _header("private, no-cache on reads; no-store on writes and errors"),
-            "X-Request-Id": _header("The request's id, also in the logs"),
-        },
     }
 
 
@@ -339,7 +289,7 @@ def build_document(app: func.FunctionRegister, server_url: str = "/api") -> dict
         "servers": [{"url": server_url}],
         "tags": [{"name": "lists"}, {"name": "items"}, {"name": "me"}, {"name": "meta"}],
         "paths": paths,
-        "components": _components(),
+        "components": components(),
     }
 
 

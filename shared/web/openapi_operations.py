@@ -19,11 +19,12 @@ class Operation:
     operation_id: str
     summary: str
     tag: str
-    kind: str  # resource | collection | stream | created | no-content | values | document
+    kind: str  # resource | collection | stream | created | no-content | values | page | document | outcome
     model: type[BaseModel] | None = None
-    body: type[BaseModel] | str | None = None  # a model, "ids" or None
+    body: type[BaseModel] | str | None = None  # a model, "ids", "ndjson" or None
     conditional: bool = False
     idempotent_create: bool = False
+    idempotency_required: bool = False  # Idempotency-Key must be sent (400 without)
     errors: tuple[int, ...] = ()
     links: dict[str, dict[str, Any]] = field(default_factory=dict)
     media_type: str = "application/json"
@@ -192,6 +193,15 @@ OPERATIONS: dict[str, Operation] = {
         tag="me",
         kind="no-content",
         errors=(400, 503),
+    ),
+    "import_data": Operation(
+        operation_id="importData",
+        summary="Import lists and items (an export's NDJSON lines) with their ids and dates, all or nothing",
+        tag="me",
+        kind="outcome",
+        body="ndjson",
+        idempotency_required=True,
+        errors=(400, 409, 411, 413, 415, 422, 503),
     ),
     "get_openapi": Operation(
         operation_id="getOpenApi",

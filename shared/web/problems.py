@@ -11,10 +11,13 @@ from pydantic import ValidationError
 
 from shared.domain.errors import (
     IdempotencyKeyReused,
+    ImportConflict,
+    InvalidLines,
     NotFound,
     PreconditionFailed,
     StorageUnavailable,
     TodoError,
+    TooManyLines,
     UnknownItems,
 )
 from shared.web.headers import CACHE_NONE, PROBLEM_JSON
@@ -27,6 +30,7 @@ _PROBLEM_TITLES = {
     403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
+    409: "Conflict",
     411: "Length Required",
     412: "Precondition Failed",
     413: "Content Too Large",
@@ -42,6 +46,9 @@ DOMAIN_STATUS: dict[type[TodoError], tuple[int, str]] = {
     UnknownItems: (404, "unknown-items"),
     IdempotencyKeyReused: (422, "idempotency-key-reused"),
     StorageUnavailable: (503, "storage-unavailable"),
+    InvalidLines: (422, "validation-failed"),
+    TooManyLines: (413, "too-many-lines"),
+    ImportConflict: (409, "import-conflict"),
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+from shared.domain.ids import new_id
 from tests.support import ApiClient, Azurite
 
 
@@ -39,6 +40,25 @@ def test_round_trips_per_verb(client: ApiClient) -> None:
         "replayed POST": client.post("/lists", {"name": "k"}, headers={"Idempotency-Key": "cost"}).storage_calls,
     }
     counts["DELETE list (49 items)"] = client.delete(list_path).storage_calls
+    lines = (
+        f'{{"kind":"list","id":"{lid}","name":"c","createdDate":"2026-01-01T00:00:00Z",'
+        f'"updatedDate":"2026-01-01T00:00:00Z"}}\n{{"kind":"item","id":"{iid}","listId":"{lid}","name":"z",'
+        f'"createdDate":"2026-01-01T00:00:00Z","updatedDate":"2026-01-01T00:00:00Z"}}\n'
+    ).encode()
+
+    def import_lines() -> int:
+        response = client.request(
+            "POST",
+            "/me/import",
+            raw=lines,
+            headers={"Idempotency-Key": "import-cost"},
+            content_type="application/x-ndjson",
+        )
+        assert response.status == 200, response.body
+        return response.storage_calls
+
+    counts["POST /me/import (a list and an item)"] = import_lines()
+    counts["replayed import"] = import_lines()
     assert counts == {
         "POST /lists": 1,
         "POST item": 1,
@@ -57,7 +77,23 @@ def test_round_trips_per_verb(client: ApiClient) -> None:
         "POST /lists with Idempotency-Key": 1,
         "replayed POST": 2,
         "DELETE list (49 items)": 4,
+        # the lists' and the items' range and the key's record read in parallel, then one transaction
+        "POST /me/import (a list and an item)": 4,
+        "replayed import": 3,
     }
+
+
+def test_an_import_of_100_lists_writes_its_record_after_the_transaction(client: ApiClient) -> None:
+    dates = '"createdDate":"2026-01-01T00:00:00Z","updatedDate":"2026-01-01T00:00:00Z"'
+    lines = "".join(f'{{"kind":"list","id":"{new_id()}","name":"l{n}",{dates}}}\n' for n in range(100)).encode()
+    response = client.request(
+        "POST", "/me/import", raw=lines, headers={"Idempotency-Key": "hundred"}, content_type="application/x-ndjson"
+    )
+    assert response.status == 200 and response.json() == {"created": 100, "unchanged": 0}
+    # the lists' range and the record read in parallel (no item lines: no items' range), the
+    # transaction of 100 creates, then the record on its own
+    assert response.storage_calls == 4
+    assert len(client.all_pages("/lists")) == 100
 
 
 def test_conditional_get_costs_the_same_as_a_full_get(client: ApiClient) -> None:

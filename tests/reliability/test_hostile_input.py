@@ -4,6 +4,7 @@ changes data it should not. Property-based (hypothesis) and hand-picked cases.""
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -12,8 +13,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from shared.domain.ids import new_id
 from tests.support import ApiClient, Response
 
+NDJSON = "application/x-ndjson"
 INTERNAL_MARKERS = ("Traceback", "azure.", "PartitionKey", "RowKey", 'File "', "/work/", "site-packages", "Exception")
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 json_values = st.recursive(
@@ -102,6 +105,28 @@ def test_arbitrary_bytes_as_a_body_are_refused_cleanly(client: ApiClient, snapsh
     assert_problem(
         client.request("PATCH", f"/lists/{snapshot['lid']}", raw=raw, content_type="application/merge-patch+json")
     )
+    assert_unchanged(client, snapshot)
+
+
+import_lines = st.lists(
+    json_values
+    | st.builds(lambda fields, kind: {**fields, "kind": kind}, st.dictionaries(st.text(max_size=12), json_values,
+                max_size=4), st.sampled_from(["list", "item"]))
+    | st.builds(lambda date, name: {"kind": "list", "id": new_id(), "name": name, "createdDate": date,
+                                    "updatedDate": date}, date_values, hostile_text),
+    max_size=4,
+)  # fmt: skip
+
+
+@SETTINGS
+@given(lines=import_lines, raw=st.binary(max_size=120))
+def test_any_import_lines_are_imported_or_refused_with_a_4xx(
+    client: ApiClient, snapshot: dict[str, Any], lines: list[Any], raw: bytes
+) -> None:
+    body = b"".join(json.dumps(line).encode() + b"\n" for line in lines)
+    for sent in (body, body + raw):
+        headers = {"Idempotency-Key": uuid.uuid4().hex}
+        assert_problem(client.request("POST", "/me/import", raw=sent, headers=headers, content_type=NDJSON))
     assert_unchanged(client, snapshot)
 
 

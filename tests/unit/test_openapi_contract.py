@@ -15,6 +15,7 @@ import pytest
 
 import function_app
 import shared.web.openapi as openapi
+import shared.web.openapi_components as openapi_components
 from apicontract import document
 from shared.domain import models
 from shared.web.openapi import build_document, describe, document_bytes
@@ -43,7 +44,9 @@ def test_a_model_field_changed_without_make_openapi_fails_the_check_naming_the_c
     class TodoList(models.TodoList):  # the same model with one more field, as an edit would leave it
         colour: str | None = None
 
-    monkeypatch.setattr(openapi, "MODELS", tuple(TodoList if m is models.TodoList else m for m in openapi.MODELS))
+    monkeypatch.setattr(
+        openapi_components, "MODELS", tuple(TodoList if m is models.TodoList else m for m in openapi_components.MODELS)
+    )
     document_bytes.cache_clear()
     try:
         assert document.main(["--check"]) == 1

@@ -49,6 +49,8 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...], str]] = {
     "me_export_other_methods": ("me/export", OTHERS_ON_PAGES, ANONYMOUS),
     "erase_owner_data": ("me", ("DELETE",), ANONYMOUS),
     "me_other_methods": ("me", ("GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"), ANONYMOUS),
+    "import_data": ("me/import", ("POST",), ANONYMOUS),
+    "me_import_other_methods": ("me/import", ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "PUT"), ANONYMOUS),
     "get_openapi": ("openapi.json", ("GET", "HEAD"), ANONYMOUS),
     "openapi_json_other_methods": ("openapi.json", OTHERS_ON_PAGES, ANONYMOUS),
     "get_docs": ("docs", ("GET", "HEAD"), ANONYMOUS),

@@ -41,7 +41,7 @@ pytestmark = pytest.mark.slow
 DRIVER = Path(__file__).with_name("drive_worker.py")
 ENV_SCRIPT = ROOT / "scripts" / "worker_env.sh"
 NO_INTERPRETER = 3  # scripts/worker_env.sh's exit status when no Python 3.13 exists
-REQUIRED_STATUSES = {200, 201, 204, 304, 400, 404, 405, 411, 412, 413, 415, 422, 503}
+REQUIRED_STATUSES = {200, 201, 204, 304, 400, 404, 405, 409, 411, 412, 413, 415, 422, 503}
 # Set by the server that frames the answer (aiohttp here, Kestrel in Azure), never by the app or
 # the worker: compared for consistency with the body where meaningful, then left out.
 FRAMING_HEADERS = {"date", "server", "content-length", "connection", "keep-alive", "transfer-encoding"}
@@ -358,10 +358,28 @@ class Case:
 
 
 MERGE_PATCH = "application/merge-patch+json"
+NDJSON = "application/x-ndjson"
+IMPORTED_LIST = {
+    "kind": "list",
+    "id": "0190a1b2c3d4e5f60718293a4b5c6d7e",
+    "name": "imported",
+    "createdDate": "2025-01-02T03:04:05Z",
+    "updatedDate": "2025-01-02T03:04:05Z",
+}
 KEYED_CREATE = Case(
     "a keyed creation", 201, "POST", "/lists", json_body={"name": "once"}, headers=(("Idempotency-Key", "judge-key"),),
     twin=True,
 )  # fmt: skip
+IMPORT = Case(
+    "an import of NDJSON lines",
+    200,
+    "POST",
+    "/me/import",
+    json_body=IMPORTED_LIST,
+    content_type=NDJSON,
+    headers=(("Idempotency-Key", "judge-import"),),
+    twin=True,
+)
 CASES = [
     # Reads of one shared copy of the data.
     Case("a page of lists", 200, "GET", "/lists"),
@@ -486,6 +504,19 @@ CASES = [
         json_body={"name": "twice"},
         primer=KEYED_CREATE,
     ),
+    # The data import (NDJSON; one line is one JSON object, so json_body can carry it).
+    IMPORT,
+    replace(IMPORT, name="an import replayed by its Idempotency-Key", primer=IMPORT),
+    replace(
+        IMPORT,
+        name="an import naming a list id taken with other content",
+        status=409,
+        json_body={**IMPORTED_LIST, "id": "{list}"},
+        headers=(("Idempotency-Key", "judge-clash"),),
+    ),
+    replace(IMPORT, name="an import without an Idempotency-Key", status=400, headers=(), twin=False),
+    replace(IMPORT, name="an import line that is not JSON", status=422, json_body=None, raw=b"{nope\n", twin=False),
+    Case("a method the import route refuses", 405, "GET", "/me/import"),
     # How the host delivers odd requests.
     Case("a write with Content-Length: 0", 400, "POST", "/lists", raw=b""),
     Case("a write with no body and no Content-Length", 411, "POST", "/lists"),

@@ -6,6 +6,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 T = TypeVar("T", bound="ProblemErrorsItem")
 
 
@@ -13,18 +15,22 @@ T = TypeVar("T", bound="ProblemErrorsItem")
 class ProblemErrorsItem:
     """
     Attributes:
-        field (str): JSON pointer into the body
+        field (str): JSON pointer into the body (or the line)
         message (str):
+        line (int | Unset): an import's line, counted from 1
     """
 
     field: str
     message: str
+    line: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         field = self.field
 
         message = self.message
+
+        line = self.line
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -34,6 +40,8 @@ class ProblemErrorsItem:
                 "message": message,
             }
         )
+        if line is not UNSET:
+            field_dict["line"] = line
 
         return field_dict
 
@@ -44,9 +52,12 @@ class ProblemErrorsItem:
 
         message = d.pop("message")
 
+        line = d.pop("line", UNSET)
+
         problem_errors_item = cls(
             field=field,
             message=message,
+            line=line,
         )
 
         problem_errors_item.additional_properties = d
