@@ -130,4 +130,3 @@ resource blobLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
 }
 
 output containerName string = container.name
-output blobEndpoint string = account.properties.primaryEndpoints.blob
