@@ -66,18 +66,32 @@ class ProviderRules:
             duration = iso_duration(str(text))
             shortest, longest = LOG_ALERT_LIMITS[key]
             if duration is None:
-                self.report(template, line, where, f"property 'properties.{key}' value {text!r} is not an ISO 8601 "
-                            "duration (e.g. PT5M, PT1H, P1D)")
+                self.report(
+                    template,
+                    line,
+                    where,
+                    f"property 'properties.{key}' value {text!r} is not an ISO 8601 duration (e.g. PT5M, PT1H, P1D)",
+                )
             elif not shortest <= duration <= longest:
-                self.report(template, line, where, f"property 'properties.{key}' value {text!r} is outside what "
-                            f"Azure Monitor accepts for a log alert ({_show(shortest)} to {_show(longest)})")
+                self.report(
+                    template,
+                    line,
+                    where,
+                    f"property 'properties.{key}' value {text!r} is outside what "
+                    f"Azure Monitor accepts for a log alert ({_show(shortest)} to {_show(longest)})",
+                )
             else:
                 durations[key] = (duration, line)
         if {"evaluationFrequency", "windowSize"} <= set(durations):
             window, line = durations["windowSize"]
             if window < durations["evaluationFrequency"][0]:
-                self.report(template, line, where, "property 'properties.windowSize' is shorter than "
-                            "'properties.evaluationFrequency': the rule would not look at every period it runs for")
+                self.report(
+                    template,
+                    line,
+                    where,
+                    "property 'properties.windowSize' is shorter than "
+                    "'properties.evaluationFrequency': the rule would not look at every period it runs for",
+                )
 
 
 def _show(duration: timedelta) -> str:
