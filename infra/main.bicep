@@ -110,6 +110,19 @@ param cursorKey string = newGuid() // checkov:skip=CKV_AZURE_131: newGuid() is g
 @description('NCRONTAB schedule (six fields, seconds first, UTC) of the housekeeping function.')
 param housekeepingSchedule string = '0 */15 * * * *'
 
+@description('NCRONTAB schedule (six fields, seconds first, UTC) of the daily table backup function.')
+param backupSchedule string = '0 30 2 * * *'
+@minValue(1)
+@maxValue(146000)
+@description('Days each backup blob stays immutable (the container\'s time-based retention policy: no overwrite, no delete).')
+param backupImmutabilityDays int = 14
+@minValue(1)
+@maxValue(146000)
+@description('Days after creation when lifecycle management deletes a backup blob; at least backupImmutabilityDays (checked before provisioning; the larger of the two applies).')
+param backupRetentionDays int = 35
+@description('true once the backup container\'s immutability policy has been locked (irreversible, docs/operations.md): the deployment then no longer declares the policy, which a PUT could not update.')
+param backupImmutabilityLocked bool = false
+
 @description('Email addresses the alerts notify (the action group\'s receivers); empty: alerts show in the portal only.')
 param alertEmails array = []
 @minValue(1)
@@ -134,6 +147,10 @@ param alertStorageThrottleCount int = 10
 @minValue(0)
 @description('Alert when the housekeeping function fails more than this many times in an hour.')
 param alertHousekeepingFailures int = 1
+@minValue(25)
+@maxValue(47)
+@description('Alert when no backup run succeeded for this many hours (the daily schedule plus slack; the rule looks back two days).')
+param alertBackupMaxAgeHours int = 26
 
 var env = toLower(environmentName)
 var isPrivate = networkIsolation == 'private'
@@ -157,6 +174,7 @@ var names = {
 }
 var tableName = 'todo'
 var deploymentContainerName = 'deployments'
+var backupContainerName = 'backups'
 var apiPath = 'todo'
 // Known before APIM exists, so the app can emit gateway URLs without a circular dependency.
 var publicBaseUrl = 'https://${names.apim}.azure-api.net/${apiPath}'
@@ -230,6 +248,19 @@ module dataStorage 'modules/storage.bicep' = {
   }
 }
 
+// The daily backup's container on the data account: write-once blobs, deleted after retention.
+module backupStorage 'modules/backup-storage.bicep' = {
+  name: 'backup-storage'
+  params: {
+    accountName: dataStorage.outputs.name
+    workspaceId: monitoring.outputs.workspaceId
+    containerName: backupContainerName
+    immutabilityDays: backupImmutabilityDays
+    retentionDays: backupRetentionDays
+    immutabilityLocked: backupImmutabilityLocked
+  }
+}
+
 module vault 'modules/keyvault.bicep' = {
   name: 'key-vault'
   params: {
@@ -269,6 +300,8 @@ module functionApp 'modules/functionapp.bicep' = {
     webClientId: webClientId
     webApiScope: '${apiAudience}/${apiScopeName}'
     housekeepingSchedule: housekeepingSchedule
+    backupContainerName: backupStorage.outputs.containerName
+    backupSchedule: backupSchedule
     privateNetwork: isPrivate
     integrationSubnetId: isPrivate ? network.outputs.appSubnetId : ''
   }
@@ -350,6 +383,7 @@ module operations 'modules/operations.bicep' = {
     gateway401Count: alertGateway401Count
     storageThrottleCount: alertStorageThrottleCount
     housekeepingFailureCount: alertHousekeepingFailures
+    backupMaxAgeHours: alertBackupMaxAgeHours
   }
 }
 
@@ -358,6 +392,7 @@ output FUNCTION_APP_NAME string = functionApp.outputs.name
 output FUNCTION_APP_HOST string = functionApp.outputs.hostName
 output API_MANAGEMENT_NAME string = apim.outputs.name
 output DATA_STORAGE_ACCOUNT string = dataStorage.outputs.name
+output BACKUP_CONTAINER string = backupStorage.outputs.containerName
 output KEY_VAULT_NAME string = vault.outputs.name
 output RESOURCE_GROUP string = resourceGroup().name
 output NETWORK_ISOLATION string = networkIsolation

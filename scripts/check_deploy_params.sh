@@ -31,6 +31,19 @@ case "${TODO_APIM_SKU:-BasicV2}" in BasicV2|StandardV2) ;; *) fail "TODO_APIM_SK
 case "${TODO_NETWORK_ISOLATION:-public}" in public|private) ;; *) fail "TODO_NETWORK_ISOLATION must be public or private" ;; esac
 case "${TODO_ENVIRONMENT_KIND:-production}" in production|development) ;; *) fail "TODO_ENVIRONMENT_KIND must be production or development (development: Key Vault without purge protection, docs/deploy.md)" ;; esac
 case "${TODO_CLIENT_IP_LOGGING:-off}" in off|on) ;; *) fail "TODO_CLIENT_IP_LOGGING must be off or on" ;; esac
+# The daily backup (docs/operations.md, Backup storage): whole days within the policy's limits
+# (1 to 146,000), and lifecycle deletion never before the immutability period ends (a delete
+# during it is refused; the template would apply the larger value instead of the one asked for).
+days='^[1-9][0-9]{0,5}$'
+immutability="${TODO_BACKUP_IMMUTABILITY_DAYS:-14}"
+retention="${TODO_BACKUP_RETENTION_DAYS:-35}"
+[[ "$immutability" =~ $days ]] && [ "$immutability" -le 146000 ] \
+  || fail "TODO_BACKUP_IMMUTABILITY_DAYS must be a whole number of days from 1 to 146000"
+[[ "$retention" =~ $days ]] && [ "$retention" -le 146000 ] \
+  || fail "TODO_BACKUP_RETENTION_DAYS must be a whole number of days from 1 to 146000"
+[ "$retention" -ge "$immutability" ] \
+  || fail "TODO_BACKUP_RETENTION_DAYS ($retention) must be at least TODO_BACKUP_IMMUTABILITY_DAYS ($immutability): backups cannot be deleted while they are immutable"
+case "${TODO_BACKUP_IMMUTABILITY_LOCKED:-false}" in true|false) ;; *) fail "TODO_BACKUP_IMMUTABILITY_LOCKED must be true or false (true only once the policy has been locked)" ;; esac
 # The private profile needs the gateway's outbound virtual network integration, which Basic v2
 # does not have (Standard v2 and Premium v2 do): without it the gateway cannot reach the app's
 # private endpoint. docs/private-network.md.

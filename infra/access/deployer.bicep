@@ -30,6 +30,7 @@ var roles = {
 // The roles infra/main.bicep and its modules assign (and nothing else).
 var assignableRoles = [
   'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // Storage Blob Data Owner
+  'ba92f5b4-2d11-453d-a403-e96b0029c9fe' // Storage Blob Data Contributor (the backup writer, with its own condition)
   '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3' // Storage Table Data Contributor
   '4633458b-17de-408a-b874-0445c86b69e6' // Key Vault Secrets User
   '3913510d-42f4-4e42-8a64-420c390055eb' // Monitoring Metrics Publisher

@@ -42,6 +42,10 @@ param webAuthMode string
 param webClientId string
 @description('NCRONTAB schedule of the housekeeping timer function (the app defaults to every 15 minutes without it).')
 param housekeepingSchedule string
+@description('The backup container on the data account (modules/backup-storage.bicep): the app may only create blobs in it.')
+param backupContainerName string
+@description('NCRONTAB schedule of the backup timer function.')
+param backupSchedule string
 param webApiScope string
 @description('Private profile: no public endpoint (inbound through a private endpoint only) and outbound through the integration subnet.')
 param privateNetwork bool = false
@@ -52,6 +56,7 @@ param integrationSubnetId string = ''
 // No queue role: the app is HTTP-only (queues are for Durable Functions and queue triggers).
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
@@ -73,6 +78,16 @@ resource dataTables 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01'
 resource dataTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' existing = {
   parent: dataTables
   name: tableName
+}
+
+resource dataBlobs 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' existing = {
+  parent: dataStorage
+  name: 'default'
+}
+
+resource backupContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
+  parent: dataBlobs
+  name: backupContainerName
 }
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
@@ -211,6 +226,27 @@ resource dataTableContributor 'Microsoft.Authorization/roleAssignments@2022-04-0
   }
 }
 
+// Backups: create blobs in the backup container, nothing else. Storage Blob Data Contributor
+// (a built-in role the deployer may assign, docs/decisions/backup-writer-role.md) limited by a
+// condition (Azure ABAC) that refuses its read (get and list), delete and move data actions in
+// this container, leaving add/action (create a blob) and write (Put Block, Put Block List).
+// Overwriting an existing backup is refused by the container's immutability policy.
+var blobActions = 'Microsoft.Storage/storageAccounts/blobServices/containers/blobs'
+var backupWriterCondition = '((!(ActionMatches{\'${blobActions}/read\'}) AND !(ActionMatches{\'${blobActions}/delete\'}) AND !(ActionMatches{\'${blobActions}/move/action\'})) OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringNotEquals \'${backupContainerName}\'))'
+
+resource backupWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(backupContainer.id, app.id, roles.storageBlobDataContributor)
+  scope: backupContainer
+  properties: {
+    principalId: app.identity.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
+    description: 'Backup writer: create blobs only (no read, list, delete or move)'
+    condition: backupWriterCondition
+    conditionVersion: '2.0'
+  }
+}
+
 // The cursor key, nothing else in the vault.
 resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(cursorSecret.id, app.id, roles.keyVaultSecretsUser)
@@ -258,6 +294,10 @@ resource appSettings 'Microsoft.Web/sites/config@2023-12-01' = {
     PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY: 'true'
     TODO_HOUSEKEEPING_SCHEDULE: housekeepingSchedule
     TODO_STORAGE__tableServiceUri: dataStorage.properties.primaryEndpoints.table
+    // The daily backup (functions/backup): same identity-based connection, blob endpoint.
+    TODO_STORAGE__blobServiceUri: dataStorage.properties.primaryEndpoints.blob
+    TODO_BACKUP_CONTAINER: backupContainerName
+    TODO_BACKUP_SCHEDULE: backupSchedule
     TODO_TABLE_NAME: tableName
     TODO_OWNER_HEADER_REQUIRED: 'true'
     PUBLIC_BASE_URL: publicBaseUrl
@@ -278,6 +318,7 @@ resource appSettings 'Microsoft.Web/sites/config@2023-12-01' = {
     hostBlobOwner
     hostTableContributor
     dataTableContributor
+    backupWriter
     secretsUser
     metricsPublisher
   ]

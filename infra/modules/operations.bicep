@@ -26,6 +26,10 @@ param gateway401Count int
 param storageThrottleCount int
 @minValue(0)
 param housekeepingFailureCount int
+@minValue(25)
+@maxValue(47)
+@description('Hours without a successful backup run before the backup alert fires (the daily schedule plus slack).')
+param backupMaxAgeHours int
 
 // Our own server spans carry todo.request_id: the host's invocation spans do not, so nothing is counted twice.
 var apiRequests = 'AppRequests | where isnotempty(tostring(Properties["todo.request_id"]))'
@@ -167,6 +171,59 @@ resource housekeepingFailures 'Microsoft.Insights/scheduledQueryRules@2023-12-01
           metricMeasureColumn: 'failures'
           operator: 'GreaterThan'
           threshold: housekeepingFailureCount
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    // The workspace is created in the same deployment, so AppRequests/AppExceptions hold no data
+    // yet and query validation at creation fails ("Failed to resolve table or column expression");
+    // the rule still evaluates its query on schedule once data flows.
+    skipQueryValidation: true
+    actions: {
+      actionGroups: [
+        actionGroup.id
+      ]
+    }
+  }
+}
+
+// The daily backup (function `backup`, one AppRequests row per run): one row per problem, so
+// 'problems > 0' fires when the last run failed (failed runs since the last success) or when no
+// run succeeded for backupMaxAgeHours, once the app has sent telemetry for that long (a fresh
+// deployment is not paged before its first scheduled run; housekeeping runs every 15 minutes, so
+// an app that runs at all has requests to date it by). Looking back two days (P2D, the longest
+// window a log alert allows) covers the whole age limit; evaluated hourly, the rule stays fired
+// until a run succeeds and then resolves itself.
+var backupRuns = 'AppRequests | where OperationName =~ "backup"'
+var backupQuery = 'let lastSuccess = toscalar(${backupRuns} and Success == true | summarize max(TimeGenerated)); let since = iff(isnull(lastSuccess), ago(${backupMaxAgeHours}h), lastSuccess); let appAge = toscalar(AppRequests | summarize min(TimeGenerated)); let failed = ${backupRuns} and Success == false and TimeGenerated > since | project TimeGenerated; let missing = print TimeGenerated = now() | where (isnull(lastSuccess) or lastSuccess < ago(${backupMaxAgeHours}h)) and appAge < ago(${backupMaxAgeHours}h); union failed, missing | summarize problems = count()'
+
+resource backupFailures 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: 'alert-${namePrefix}-backup'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'Todo API: table backup failed or missing'
+    description: 'The last backup run failed, or no backup run succeeded in the last ${backupMaxAgeHours} hours.'
+    severity: 2
+    enabled: true
+    scopes: [
+      workspaceId
+    ]
+    evaluationFrequency: 'PT1H'
+    windowSize: 'P2D'
+    criteria: {
+      allOf: [
+        {
+          query: backupQuery
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'problems'
+          operator: 'GreaterThan'
+          threshold: 0
           failingPeriods: {
             numberOfEvaluationPeriods: 1
             minFailingPeriodsToAlert: 1

@@ -246,6 +246,8 @@ class Instance:
             result = args[0][: int(args[1])]
         elif kind == "union" and all(isinstance(a, dict) for a in args):
             result = {k: v for a in args for k, v in a.items()}
+        elif kind in {"max", "min"} and all(isinstance(a, int) for a in args):
+            result = max(args) if kind == "max" else min(args)
         elif kind == "split":
             result = str(args[0]).split(str(args[1]))
         else:

@@ -150,7 +150,7 @@ def test_every_role_assignment_names_a_built_in_role_from_microsofts_list() -> N
             used.add(by_id[guid])
     assert used == {
         "Storage Blob Data Owner", "Storage Table Data Contributor", "Key Vault Secrets User",
-        "Monitoring Metrics Publisher",
+        "Monitoring Metrics Publisher", "Storage Blob Data Contributor",
     }
 
 
@@ -419,14 +419,16 @@ def test_key_vault_storage_and_gateway_logs_reach_log_analytics_and_requests_app
         ("modules/keyvault.bicep", "vault"),
         ("modules/storage.bicep", "tableService"),
         ("modules/storage.bicep", "blobService"),
+        ("modules/backup-storage.bicep", "blobService"),  # the data account's blobs: the backups
         ("modules/apim.bicep", "service"),
     }
     for declared in settings.values():
         assert declared["properties"]["workspaceId"] == "workspaceId"
     vault_logs = settings[("modules/keyvault.bicep", "auditLogs")]["properties"]["logs"]
     assert vault_logs == [{"categoryGroup": "audit", "enabled": True}]
-    storage_logs = parsed("modules/storage.bicep")["variables"]["serviceLogs"]["value"]
-    assert {entry["category"] for entry in storage_logs} == {"StorageRead", "StorageWrite", "StorageDelete"}
+    for module in ("modules/storage.bicep", "modules/backup-storage.bicep"):
+        storage_logs = parsed(module)["variables"]["serviceLogs"]["value"]
+        assert {entry["category"] for entry in storage_logs} == {"StorageRead", "StorageWrite", "StorageDelete"}
     gateway_logs = settings[("modules/apim.bicep", "gatewayLogs")]["properties"]["logs"]
     assert gateway_logs == [{"category": "GatewayLogs", "enabled": True}]
     apim = parsed("modules/apim.bicep")["resources"]
@@ -437,5 +439,5 @@ def test_key_vault_storage_and_gateway_logs_reach_log_analytics_and_requests_app
     assert diagnostics["name"] == "applicationinsights"
     assert "frontend" not in diagnostics["properties"] and "backend" not in diagnostics["properties"]  # no headers
     for file, module in (("main.bicep", "hostStorage"), ("main.bicep", "dataStorage"), ("main.bicep", "vault"),
-                         ("main.bicep", "apim")):
+                         ("main.bicep", "apim"), ("main.bicep", "backupStorage")):
         assert "workspaceId" in parsed(file)["modules"][module]["config"]["params"], module

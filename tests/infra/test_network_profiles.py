@@ -10,7 +10,9 @@ private profile, with `python -m tests.infra.bicep_model public > tests/infra/pu
 rewrite it the same way only for an intended change of the public profile (rewritten once since, for
 the log alerts' skipQueryValidation, the gateway's TLS customProperties dropped and logClientIp
 off by default; then for the app's token settings and Easy Auth's v2 issuer; then for the gateway
-operations of the caller's export and erase; each diff was exactly those lines)."""
+operations of the caller's export, erase and import; then for the daily backup's container,
+immutability and lifecycle policies, blob logs, role, settings and alert; each diff was exactly
+those lines)."""
 
 from __future__ import annotations
 
@@ -301,7 +303,7 @@ def test_log_alerts_skip_query_validation_so_they_deploy_into_an_empty_workspace
     # Azure validates a log alert's query at creation; a workspace created in the same deployment
     # has no AppRequests/AppExceptions table yet (Azure/bicep#11378, mspnp/aks-baseline#422).
     rules = model(profile).of_type("Microsoft.Insights/scheduledQueryRules")
-    assert len(rules) == 3
+    assert len(rules) == 4  # 5xx rate, p95 latency, housekeeping, backup
     assert all(rule.properties.get("skipQueryValidation") is True for rule in rules)
     assert all(rule.properties.get("enabled") is True for rule in rules)
 

@@ -202,6 +202,24 @@ TYPE_DEFECTS = {
         "    <base />\n    <audience>x</audience>\n    <!--CORS-->",
         ["policies/api.xml:", "<audience>", "not allowed inside <inbound>"],
     ),
+    "log alert window longer than Azure Monitor allows (two days)": (
+        "modules/operations.bicep",
+        "    windowSize: 'P2D'\n",
+        "    windowSize: 'P3D'\n",
+        ["modules/operations.bicep:", "resource 'backupFailures'", "properties.windowSize", "'P3D'", "2 day(s)"],
+    ),
+    "log alert window shorter than its evaluation frequency": (
+        "modules/operations.bicep",
+        "    evaluationFrequency: 'PT1H'\n    windowSize: 'P2D'\n",
+        "    evaluationFrequency: 'P1D'\n    windowSize: 'PT12H'\n",
+        ["modules/operations.bicep:", "resource 'backupFailures'", "windowSize' is shorter than"],
+    ),
+    "log alert window that is not an ISO 8601 duration": (
+        "modules/operations.bicep",
+        "    windowSize: 'PT15M'\n",
+        "    windowSize: '15m'\n",
+        ["modules/operations.bicep:", "resource 'latency'", "'15m' is not an ISO 8601 duration"],
+    ),
     "resource type without a definition": (
         "modules/functionapp.bicep",
         "output name string = app.name",

@@ -20,6 +20,9 @@ fails here too):
 - the API Management policy documents against a schema of the policies they use: elements and
   where they may appear, attributes, enumerated values, booleans, integers, required attributes
   (policies.py);
+- log alerts: windowSize and evaluationFrequency are ISO 8601 durations within what Azure
+  Monitor accepts, the window no shorter than the frequency (provider_rules.py: open strings in
+  the type data, refused only by the provider);
 - every property read from a resource or module output exists (and is not write-only);
 - every symbol used is declared (parameter, variable, resource, module, loop variable);
 - module parameters exist in the module and the required ones are given.

@@ -29,6 +29,7 @@ from tools.bicep_typecheck.grammar import (
     parser,
 )
 from tools.bicep_typecheck.policies import check_policies
+from tools.bicep_typecheck.provider_rules import ProviderRules
 from tools.bicep_typecheck.rules import PropertyRules
 from tools.bicep_typecheck.typedata import PARAM_KINDS, TypeIndex, literal, resolve
 
@@ -49,7 +50,7 @@ EXTENSION_TYPES = {"Microsoft.Graph/": "microsoftGraphV1"}
 RESOURCE_KEYWORDS = {"parent", "scope", "dependsOn"}
 
 
-class Checker(PropertyRules):
+class Checker(PropertyRules, ProviderRules):
     """One run over an infra folder; `run()` returns every problem found."""
 
     def __init__(self, infra: Path, types: TypeIndex | None) -> None:
@@ -238,6 +239,8 @@ class Checker(PropertyRules):
         self.check_child_name(template, declaration, obj, where)
         if str(declaration.detail["type"]).lower() == "microsoft.insights/diagnosticsettings":
             self.check_diagnostic_categories(template, obj, where)
+        if str(declaration.detail["type"]).lower() == "microsoft.insights/scheduledqueryrules":
+            self.check_log_alert_windows(template, obj, where)  # provider_rules.py
         if found is None:
             return
         data, body = found
