@@ -14,8 +14,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from azure.data.tables import TableTransactionError
-
 from shared.domain.models import TodoItem, TodoList
 from shared.domain.ports import ExportPosition, Page
 from shared.storage.client import get_table, translate_storage_errors
@@ -30,7 +28,7 @@ from shared.storage.rows import (
     list_from_entity,
     list_key,
 )
-from shared.storage.tables import BATCH_LIMIT, PAGE_LIMIT, submit
+from shared.storage.tables import PAGE_LIMIT, delete_rows
 
 
 async def _rows(
@@ -53,22 +51,6 @@ async def _rows(
             if len(rows) >= limit:
                 break
     return rows
-
-
-async def _delete(owner: str, keys: Sequence[str]) -> tuple[int, bool]:
-    """Delete the rows in transactions of up to 100: (removed, completed). A transaction that
-    finds a row already gone (a concurrent erase or sweep) did nothing: the caller reads again."""
-    removed = 0
-    for start in range(0, len(keys), BATCH_LIMIT):
-        chunk = keys[start : start + BATCH_LIMIT]
-        try:
-            await submit([("delete", {"PartitionKey": owner, "RowKey": key}) for key in chunk])
-        except TableTransactionError as exc:
-            if exc.status_code != 404:
-                raise
-            return removed, False
-        removed += len(chunk)
-    return removed, True
 
 
 class TableOwnerDataRepository:
@@ -95,7 +77,7 @@ class TableOwnerDataRepository:
         removed = 0
         while True:
             keys = [row["RowKey"] for row in await _rows(owner, prefix, prefix + "~", ["RowKey"], PAGE_LIMIT)]
-            count, completed = await _delete(owner, keys)
+            count, completed = await delete_rows(owner, keys)
             removed += count
             if completed and len(keys) < PAGE_LIMIT:
                 return removed
@@ -112,7 +94,7 @@ class TableOwnerDataRepository:
                 return removed
             alive = await self._existing_lists(owner, keys[0].split("|")[1], keys[-1].split("|")[1])
             orphans = [key for key in keys if key.split("|")[1] not in alive]
-            count, completed = await _delete(owner, orphans)
+            count, completed = await delete_rows(owner, orphans)
             removed += count
             if not completed:
                 continue  # someone else removed some of these: read the same page again

@@ -35,8 +35,8 @@ from shared.storage.rows import (
     touch_list,
 )
 from shared.storage.tables import (
-    BATCH_LIMIT,
     PAGE_LIMIT,
+    delete_rows,
     item_keys,
     raise_for_transaction,
     read_range,
@@ -209,17 +209,8 @@ class TableItemRepository:
                         break
             if not keys:
                 return removed
-            interrupted = False
-            for start in range(0, len(keys), BATCH_LIMIT):
-                chunk = keys[start : start + BATCH_LIMIT]
-                try:
-                    await submit([("delete", {"PartitionKey": owner, "RowKey": key}) for key in chunk])
-                except TableTransactionError as exc:
-                    if exc.status_code != 404:
-                        raise
-                    interrupted = True  # a concurrent sweep removed some of these rows: query again
-                    break
-                removed += len(chunk)
+            count, completed = await delete_rows(owner, keys)  # not completed: a concurrent sweep; query again
+            removed += count
             # No item can appear once the list row is gone, so a short page was the last one.
-            if len(keys) < PAGE_LIMIT and not interrupted:
+            if len(keys) < PAGE_LIMIT and completed:
                 return removed

@@ -73,6 +73,22 @@ def item_keys(table: TableClient, owner: str, list_id: str, per_page: int) -> As
     )
 
 
+async def delete_rows(owner: str, keys: Sequence[str]) -> tuple[int, bool]:
+    """Delete the rows in transactions of up to 100: (removed, completed). A transaction that
+    finds a row already gone (a concurrent erase or sweep) did nothing: the caller reads again."""
+    removed = 0
+    for start in range(0, len(keys), BATCH_LIMIT):
+        chunk = keys[start : start + BATCH_LIMIT]
+        try:
+            await submit([("delete", {"PartitionKey": owner, "RowKey": key}) for key in chunk])
+        except TableTransactionError as exc:
+            if exc.status_code != 404:
+                raise
+            return removed, False
+        removed += len(chunk)
+    return removed, True
+
+
 async def replace_if_unchanged(entity: dict[str, Any], etag: str) -> None:
     """Replace an entity only if its storage ETag is still etag. A row changed or deleted since
     it was read raises VersionConflict: the caller reads again, and that read decides between

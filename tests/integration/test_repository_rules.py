@@ -297,7 +297,7 @@ async def test_removing_items_after_a_concurrent_sweep_took_some_queries_again(
             await (await get_table()).delete_entity(owner, row_key)
         await real_submit(operations)
 
-    monkeypatch.setattr(shared.storage.repositories, "submit", another_sweep_first)
+    monkeypatch.setattr(shared.storage.tables, "submit", another_sweep_first)
     assert await items.remove_all(owner, todo_list.id) == 4  # the fifth was the other sweep's
     assert (await items.page(owner, todo_list.id, None, None, 10, 0)).values == []
 
@@ -330,9 +330,10 @@ async def test_a_write_to_a_table_that_vanished_is_retryable_not_a_conflict(owne
 
 async def test_removing_items_continues_after_a_full_page(owner: str, monkeypatch: pytest.MonkeyPatch) -> None:
     import shared.storage.repositories
+    import shared.storage.tables
 
     monkeypatch.setattr(shared.storage.repositories, "PAGE_LIMIT", 3)
-    monkeypatch.setattr(shared.storage.repositories, "BATCH_LIMIT", 2)
+    monkeypatch.setattr(shared.storage.tables, "BATCH_LIMIT", 2)
     lists, items = TableListRepository(), TableItemRepository()
     todo_list = a_list()
     await lists.add(owner, todo_list, None)
