@@ -11,10 +11,9 @@ order, so each list travels in the same or an earlier request than its items, an
 
 from __future__ import annotations
 
-import io
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 from .api.me import erase_owner_data, export_owner_data, import_data
 from .calls import Api, aretry, next_page, ok, replayed, retry
@@ -87,6 +86,13 @@ def _key(base: str | None, number: int) -> str | None:
     return None if base is None else f"{base}-{number}"
 
 
+def _file(body: bytes) -> File:
+    """The body as the generated operation's File, whose payload goes to httpx as `content=`: bytes,
+    not a file object, because httpx streams a file object synchronously (AsyncClient refuses it)
+    and bytes always go with Content-Length (the Functions host drops a chunked body: 411)."""
+    return File(cast(BinaryIO, body))
+
+
 def _failed(error: Exception, number: int, done: ImportSummary) -> None:
     error.add_note(f"import request {number} failed; the {done.requests} before it were written: {done}")
 
@@ -137,7 +143,7 @@ class Data(Api):
 
     def _importer(self, body: bytes) -> Callable[[str], ImportSummary]:
         def send(key: str) -> ImportSummary:
-            file = File(io.BytesIO(body))
+            file = _file(body)
             return ImportSummary.of(import_data.sync_detailed(client=self.client, body=file, idempotency_key=key))
 
         return send
@@ -180,7 +186,7 @@ class AsyncData(Api):
 
     def _importer(self, body: bytes) -> Callable[[str], Awaitable[ImportSummary]]:
         async def send(key: str) -> ImportSummary:
-            file = File(io.BytesIO(body))
+            file = _file(body)
             response = await import_data.asyncio_detailed(client=self.client, body=file, idempotency_key=key)
             return ImportSummary.of(response)
 
