@@ -1,5 +1,6 @@
 """The client layer's own rules, against a stand-in transport (no server): retries of a creation
-keep their Idempotency-Key, answers that are not problem documents still raise, Link parsing."""
+keep their Idempotency-Key, answers that are not problem documents still raise, Link parsing, and
+an import's requests are cut by lines and bytes, each with its own key, retried with it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from todo_client import AsyncTodo, Client, ProblemError, Todo, TodoListWrite
+from todo_client import AsyncTodo, Client, ImportSummary, ProblemError, Todo, TodoListWrite
 
 LIST = {"id": "1" * 32, "name": "a", "createdDate": "2026-12-06T00:00:00Z", "updatedDate": "2026-12-06T00:00:00Z"}
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -117,3 +118,42 @@ async def test_the_async_creation_retries_with_the_same_key() -> None:
     )
     created = await AsyncTodo(client=client).create_list(TodoListWrite(name="a"))
     assert created.etag == '"e"' and len(keys) == 2 and keys[0] == keys[1]
+
+
+def _imported(created: int, replayed: bool = False) -> httpx.Response:
+    headers = {"Idempotent-Replayed": "true"} if replayed else {}
+    return httpx.Response(200, json={"created": created, "unchanged": 0}, headers=headers)
+
+
+def test_an_import_request_is_retried_with_its_key_and_body_and_each_request_has_its_own_key() -> None:
+    busy = httpx.Response(
+        503, json={"type": "t", "title": "t", "status": 503, "detail": "d"}, headers={"Retry-After": "0"}
+    )
+    handler, seen = _answers(busy, httpx.ConnectError("reset"), _imported(2), _imported(1, replayed=True))
+    summary = _todo(handler).import_lines([b'{"a":1}\n', b'{"b":2}\n', b'{"c":3}'], lines_per_request=2)
+    assert summary == ImportSummary(created=3, unchanged=0, requests=2, replayed=1)
+    assert [request.read() for request in seen] == [b'{"a":1}\n{"b":2}\n'] * 3 + [b'{"c":3}\n']
+    keys = [request.headers["Idempotency-Key"] for request in seen]
+    assert keys[0] == keys[1] == keys[2] != keys[3]
+    assert all(request.headers["Content-Length"] for request in seen), "never chunked: the host drops it"
+
+
+def test_an_import_is_cut_by_bytes_too_and_a_given_key_numbers_its_requests() -> None:
+    handler, seen = _answers(_imported(2), _imported(1))
+    _todo(handler).import_lines([b"x" * 10 + b"\n", b"y" * 10 + b"\n", b"z\n"], idempotency_key="k", max_bytes=22)
+    assert [(request.headers["Idempotency-Key"], request.read()) for request in seen] == [
+        ("k-1", b"xxxxxxxxxx\nyyyyyyyyyy\n"),
+        ("k-2", b"z\n"),
+    ]
+
+
+def test_a_refused_import_request_is_not_retried_and_says_what_was_written_before_it() -> None:
+    refused = httpx.Response(422, json={"type": "urn:v", "title": "T", "status": 422, "detail": "d"})
+    handler, seen = _answers(_imported(1), refused)
+    with pytest.raises(ProblemError) as error:
+        _todo(handler).import_lines([b"{}\n", b"{}\n"], lines_per_request=1)
+    assert len(seen) == 2 and error.value.status == 422
+    assert error.value.__notes__ == [
+        "import request 2 failed; the 1 before it were written: "
+        "ImportSummary(created=1, unchanged=0, requests=1, replayed=0)"
+    ]

@@ -37,6 +37,11 @@ class ProblemError(Exception):
         return list(self.problem.unknown_ids or [])
 
     @property
+    def conflicting_ids(self) -> list[str]:
+        """The ids an import's lines gave with other content than the caller's lists and items (409)."""
+        return list(self.problem.conflicting_ids or [])
+
+    @property
     def retry_after(self) -> float | None:
         value = self.headers.get("retry-after", "")
         return float(value) if value.isdigit() else None
