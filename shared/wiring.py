@@ -6,12 +6,16 @@ else builds one, so a test or a benchmark can give the service other repositorie
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from shared.platform.settings import get_settings, housekeeping_limits
 from shared.service.housekeeping import Budget, Housekeeping
 from shared.service.todos import TodoService
 from shared.storage.housekeeping import TableHousekeepingRepository
 from shared.storage.repositories import TableIdempotencyRepository, TableItemRepository, TableListRepository
+
+if TYPE_CHECKING:  # the backup's module loads the blob SDK: imported when a run starts, not here
+    from shared.storage.backup import BackupReport
 
 _service: TodoService | None = None
 
@@ -41,3 +45,11 @@ def get_housekeeping() -> tuple[Housekeeping, Budget]:
     ttl = timedelta(seconds=get_settings().idempotency_ttl_seconds)
     use_case = Housekeeping(TableHousekeepingRepository(), TableListRepository(), idempotency_ttl=ttl)
     return use_case, Budget(rows=rows, seconds=seconds)
+
+
+async def run_backup() -> tuple[BackupReport, float]:
+    """One run of the table's backup with the configured table and container. Imported here, on
+    first use: the blob SDK is never part of the HTTP functions' cold start."""
+    from shared.storage.backup import backup_table
+
+    return await backup_table(get_settings())
