@@ -20,6 +20,7 @@ A backup is not a snapshot: rows written while it reads may be in it as they wer
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import time
@@ -161,6 +162,15 @@ async def write_backup(
     return report
 
 
+async def ensure_container(container: ContainerClient) -> None:
+    """Create the container where a connection string is used (Azurite, local runs). In Azure the
+    deployment creates it, with its immutability policy, and the app's identity may not."""
+    from azure.core.exceptions import ResourceExistsError
+
+    with contextlib.suppress(ResourceExistsError):
+        await container.create_container()
+
+
 async def backup_table(settings: Settings) -> tuple[BackupReport, float]:
     """One backup run with the process's table client and a container client of its own (closed
     at the end); returns the report and the run's duration in seconds."""
@@ -170,5 +180,7 @@ async def backup_table(settings: Settings) -> tuple[BackupReport, float]:
     began = time.perf_counter()
     table = await get_table()
     async with container_client(settings) as container:
+        if settings.storage_connection_string:
+            await ensure_container(container)
         report = await write_backup(table, container, settings)
     return report, time.perf_counter() - began

@@ -186,6 +186,12 @@ def client_options(credential: Any) -> dict[str, Any]:
     return {**CLIENT_OPTIONS, "policies": policies}
 
 
+def new_table_client(settings: Settings) -> TableClient:
+    """A table client of its own, with the app's pipeline, for a command outside the host (the
+    restore); the caller closes it."""
+    return _build_table_client(settings)
+
+
 def _build_table_client(settings: Settings) -> TableClient:
     """Built directly, not through TableServiceClient.get_table_client, which ignores a `policies`
     argument (it rebuilds the SDK's default list)."""
@@ -208,6 +214,10 @@ def identity_credential(settings: Settings) -> Any:
     from azure.identity.aio import DefaultAzureCredential
 
     return DefaultAzureCredential(managed_identity_client_id=settings.managed_identity_client_id)
+
+
+async def create_table_if_missing(client: TableClient) -> None:
+    await _create_table_once(client)
 
 
 async def _create_table_once(client: TableClient) -> None:
