@@ -105,9 +105,9 @@ class BlockStream:
 
     async def commit(self) -> None:
         self._pending += self._gzip.flush()
-        if self._pending:
-            await self._stage(bytes(self._pending))
-            self._pending.clear()
+        while self._pending:
+            await self._stage(bytes(self._pending[: self.block_bytes]))
+            del self._pending[: self.block_bytes]
         await self.blob.commit_block_list(
             self._blocks,
             content_settings=ContentSettings(content_type="application/gzip"),

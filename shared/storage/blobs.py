@@ -52,10 +52,11 @@ def container_client(settings: Settings) -> ContainerClient:
         # Its own client (not a service client's child, whose transport the child never closes).
         return ContainerClient.from_connection_string(connection, settings.backup_container, **BLOB_OPTIONS)
     if settings.blob_service_uri:
+        credential = identity_credential(settings)
         return ContainerClient(
-            settings.blob_service_uri, settings.backup_container, credential=identity_credential(settings), **BLOB_OPTIONS
+            settings.blob_service_uri, settings.backup_container, credential=credential, **BLOB_OPTIONS
         )
-    raise StorageUnavailable("no blob endpoint is configured for the backup (TODO_STORAGE or TODO_STORAGE__blobServiceUri)")
+    raise StorageUnavailable("no blob endpoint for the backup: set TODO_STORAGE or TODO_STORAGE__blobServiceUri")
 
 
 def backup_stem(table: str, started: datetime) -> str:

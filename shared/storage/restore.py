@@ -1,4 +1,5 @@
-"""Restore the table from a backup: python -m shared.storage.restore [--backup NAME|latest] [--owner OWNER] [--overwrite]
+"""Restore the table from a backup:
+python -m shared.storage.restore [--backup NAME|latest] [--owner OWNER] [--overwrite]
 
 Why it works this way: a restore must never make things worse. It first streams the data blob
 and checks its sha256 and size against the manifest, and refuses to write anything when they

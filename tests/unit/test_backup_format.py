@@ -21,7 +21,7 @@ def read_datetime(text: str) -> datetime:
     """A datetime as the SDK reads one: its service text kept beside the parsed value."""
     from azure.data.tables._deserialize import _from_entity_datetime
 
-    parsed: datetime = _from_entity_datetime(text)
+    parsed: datetime = _from_entity_datetime(text)  # type: ignore[no-untyped-call]
     return parsed
 
 
