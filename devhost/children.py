@@ -79,7 +79,7 @@ class _ServerProcess:
 @dataclass
 class Azurite(_ServerProcess):
     """A real Azurite in memory: its Table service on `port`, its Blob service on `blob_port` (and its
-    Queue service, which nothing uses, on a third free port), all on loopback."""
+    Queue service, which nothing uses, on a port the system picks), all on loopback."""
 
     port: int = field(default_factory=free_port)
     blob_port: int = field(default_factory=free_port)
@@ -89,7 +89,7 @@ class Azurite(_ServerProcess):
         self._spawn(
             [str(AZURITE), "--inMemoryPersistence", "--tableHost", "127.0.0.1", "--tablePort", str(self.port),
              "--blobHost", "127.0.0.1", "--blobPort", str(self.blob_port), "--queueHost", "127.0.0.1",
-             "--queuePort", str(free_port()), "--skipApiVersionCheck", "--loose", "--disableTelemetry", "--silent"]
+             "--queuePort", "0", "--skipApiVersionCheck", "--loose", "--disableTelemetry", "--silent"]
         )  # fmt: skip
         wait_for_port(self.blob_port)
         return self
