@@ -135,7 +135,7 @@ def _number_or_default(name: str) -> float:
 
 def housekeeping_limits() -> tuple[int, float]:
     """Rows one housekeeping run may remove and seconds it may take (below host.json's
-    functionTimeout, so a run ends by itself and the next one continues)."""
+    functionTimeout of 10 minutes, so a run ends by itself and the next one continues)."""
     return int(_number_or_default("TODO_HOUSEKEEPING_MAX_ROWS")), _number_or_default("TODO_HOUSEKEEPING_SECONDS")
 
 
