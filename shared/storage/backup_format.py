@@ -132,14 +132,24 @@ def _write_value(edm: str, value: Any) -> Any:
     raise BadBackupLine(f"unknown EDM type {edm!r}")
 
 
-def decode_line(line: bytes | str) -> dict[str, Any]:
-    """The entity to write back (for the SDK's create and upsert) from one line."""
+def parse_line(line: bytes | str) -> dict[str, Any]:
+    """The line's object (what encode_entity made), checked for its keys."""
     try:
         data = json.loads(line)
     except ValueError as exc:
         raise BadBackupLine(f"not JSON: {exc}") from exc
     if not isinstance(data, dict) or not all(isinstance(data.get(key), str) for key in KEYS):
         raise BadBackupLine("a line must be an object with PartitionKey and RowKey")
+    return data
+
+
+def decode_line(line: bytes | str) -> dict[str, Any]:
+    """The entity to write back (for the SDK's create and upsert) from one line."""
+    return decode_object(parse_line(line))
+
+
+def decode_object(data: dict[str, Any]) -> dict[str, Any]:
+    """The entity to write back from a parsed line."""
     entity: dict[str, Any] = {key: data[key] for key in KEYS}
     for name, value in data.items():
         if name in KEYS or name.endswith(ANNOTATION):

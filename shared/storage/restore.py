@@ -37,7 +37,7 @@ from azure.data.tables import TableTransactionError, UpdateMode
 from azure.data.tables.aio import TableClient
 from azure.storage.blob.aio import ContainerClient
 
-from shared.storage.backup_format import decode_line, encode_entity
+from shared.storage.backup_format import decode_object, encode_entity, parse_line
 from shared.storage.blobs import BackupNotFound, container_client, latest_manifest, read_manifest
 
 GROUP_ROWS = 100  # an entity-group transaction's limit
@@ -175,11 +175,11 @@ async def restore(
     group: list[tuple[dict[str, Any], dict[str, Any]]] = []
     group_bytes = 0
     async for raw in backup_lines(container, manifest["blob"]):
-        entity = decode_line(raw)
-        if owner is not None and entity["PartitionKey"] != owner:
+        line = parse_line(raw)
+        if owner is not None and line["PartitionKey"] != owner:
             continue
         report.rows_read += 1
-        line = json.loads(raw)
+        entity = decode_object(line)
         same_partition = not group or group[0][0]["PartitionKey"] == line["PartitionKey"]
         if group and (not same_partition or len(group) == GROUP_ROWS or group_bytes + len(raw) > GROUP_BYTES):
             await _restore_group(table, group, overwrite, report)
