@@ -218,3 +218,16 @@ async def test_unreachable_blob_storage_fails_the_run(
     finally:
         await close_table_client()
         reset_settings_cache()
+
+
+async def test_a_refused_configuration_fails_the_run_before_any_storage_call(
+    azurite: Azurite, table_name: str, container: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TODO_MAX_BODY_BYTES", "lots")
+    reset_settings_cache()
+    try:
+        with pytest.raises(RuntimeError, match="backup refused: TODO_MAX_BODY_BYTES"):
+            await backup_function(TimerRequest())
+    finally:
+        reset_settings_cache()
+    assert blobs(azurite, container) == []
