@@ -91,8 +91,14 @@ class BlockStream:
     async def write(self, data: bytes) -> None:
         self._pending += self._gzip.compress(data)
         while len(self._pending) >= self.block_bytes:
-            await self._stage(bytes(self._pending[: self.block_bytes]))
-            del self._pending[: self.block_bytes]
+            await self._stage(self._take())
+
+    def _take(self) -> bytes:
+        """The next block's bytes, copied once (a memoryview slice, not a bytearray slice)."""
+        with memoryview(self._pending) as view:
+            chunk = bytes(view[: self.block_bytes])
+        del self._pending[: self.block_bytes]
+        return chunk
 
     async def _stage(self, chunk: bytes) -> None:
         # Block ids must all have the same length within a blob; a counter padded to 6 digits
@@ -106,8 +112,7 @@ class BlockStream:
     async def commit(self) -> None:
         self._pending += self._gzip.flush()
         while self._pending:
-            await self._stage(bytes(self._pending[: self.block_bytes]))
-            del self._pending[: self.block_bytes]
+            await self._stage(self._take())
         await self.blob.commit_block_list(
             self._blocks,
             content_settings=ContentSettings(content_type="application/gzip"),
