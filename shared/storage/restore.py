@@ -240,10 +240,17 @@ async def run(argv: Sequence[str] | None = None) -> int:
     from shared.storage.client import create_table_if_missing, new_table_client
 
     args = _arguments(argv)
-    for name, setting in FLAG_SETTINGS.items():
-        if getattr(args, name):
-            os.environ[setting] = getattr(args, name)
-    settings = read_settings()
+    given = {setting: getattr(args, name) for name, setting in FLAG_SETTINGS.items() if getattr(args, name)}
+    saved = {setting: os.environ.get(setting) for setting in given}
+    os.environ.update(given)  # the flags win over the environment, read the way the app reads it
+    try:
+        settings = read_settings()
+    finally:
+        for setting, value in saved.items():
+            if value is None:
+                os.environ.pop(setting, None)
+            else:
+                os.environ[setting] = value
     try:
         async with container_client(settings) as container, new_table_client(settings) as table:
             await create_table_if_missing(table)  # a restore into a new account or table

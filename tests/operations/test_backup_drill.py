@@ -6,6 +6,7 @@ properties; not Timestamp or ETag). A tampered data blob and an empty table too.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import uuid
@@ -175,3 +176,24 @@ async def test_an_empty_table_backs_up_to_an_empty_blob_and_restores_nothing(
     status, summary = await restore(capsys=capsys)
 
     assert status == 0 and summary["rowsRead"] == 0 and summary["restored"] == 0
+
+
+async def test_the_documented_drill_restores_a_named_backup_into_a_new_table_whole(
+    azurite: Azurite, table_name: str, container: str, host: LocalHost, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_data(host, owners=2)
+    run_backup_through_the_host(host)
+    original = rows(azurite, table_name)
+    manifest = next(name for name in blobs(azurite, container) if name.endswith(".manifest.json"))
+    drill = f"drill{uuid.uuid4().hex[:8]}"
+
+    status = await restore_command(["--json", "--backup", manifest, "--table", drill])
+    out, err = capsys.readouterr()
+
+    assert status == 0 and f"is a backup of table {table_name!r}, restoring into {drill!r}" in err
+    assert os.environ["TODO_TABLE_NAME"] == table_name  # a flag changes the command's settings, not the process's
+    summary = json.loads(out)
+    assert summary["rowsRead"] == summary["restored"] == len(original) and summary["different"] == 0
+    assert rows(azurite, drill) == original
+    status, again = await restore("--backup", manifest, "--table", drill, capsys=capsys)
+    assert status == 0 and again["identical"] == len(original) and again["restored"] == 0
