@@ -6,6 +6,7 @@ functions, and everything imported here is paid on every cold start.
 
 import azure.functions as func
 
+from functions.backup import bp as backup_blueprint
 from functions.docs import bp as docs_blueprint
 from functions.housekeeping import bp as housekeeping_blueprint
 from functions.items import bp as items_blueprint
@@ -22,4 +23,5 @@ app.register_functions(me_blueprint)
 app.register_functions(me_import_blueprint)
 app.register_functions(docs_blueprint)
 app.register_functions(housekeeping_blueprint)
+app.register_functions(backup_blueprint)
 describe(app)  # the served OpenAPI document is built (lazily) from this app

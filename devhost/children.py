@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-AZURITE = ROOT / "node_modules" / ".bin" / "azurite-table"
+# The combined Azurite (blob, queue and table services in one process): the app keeps its data in
+# tables and the backup writes blobs; stopping the process stops both, as an outage would.
+AZURITE = ROOT / "node_modules" / ".bin" / "azurite"
 DEV_ACCOUNT_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 
 
@@ -36,10 +38,13 @@ def wait_for_port(port: int, timeout: float = 30.0) -> None:
     raise TimeoutError(f"nothing listening on port {port} after {timeout}s")
 
 
-def connection_string(port: int) -> str:
+def connection_string(port: int, blob_port: int | None = None) -> str:
+    """The development account's connection string: its table endpoint, and its blob endpoint when
+    given (the backup's container)."""
+    blob = f"BlobEndpoint=http://127.0.0.1:{blob_port}/devstoreaccount1;" if blob_port else ""
     return (
         "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;"
-        f"AccountKey={DEV_ACCOUNT_KEY};TableEndpoint=http://127.0.0.1:{port}/devstoreaccount1;"
+        f"AccountKey={DEV_ACCOUNT_KEY};TableEndpoint=http://127.0.0.1:{port}/devstoreaccount1;{blob}"
     )
 
 
@@ -73,21 +78,26 @@ class _ServerProcess:
 
 @dataclass
 class Azurite(_ServerProcess):
-    """A real Azurite Table service in memory on a free port."""
+    """A real Azurite in memory: its Table service on `port`, its Blob service on `blob_port` (and its
+    Queue service, which nothing uses, on a port the system picks), all on loopback."""
 
     port: int = field(default_factory=free_port)
+    blob_port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Azurite:
         self._spawn(
             [str(AZURITE), "--inMemoryPersistence", "--tableHost", "127.0.0.1", "--tablePort", str(self.port),
-             "--skipApiVersionCheck", "--loose", "--disableTelemetry", "--silent"]
+             "--blobHost", "127.0.0.1", "--blobPort", str(self.blob_port), "--queueHost", "127.0.0.1",
+             "--queuePort", "0", "--skipApiVersionCheck", "--loose", "--disableTelemetry", "--silent"]
         )  # fmt: skip
+        wait_for_port(self.blob_port)
         return self
 
     @property
     def connection_string(self) -> str:
-        return connection_string(self.port)
+        """Covers both services the app uses: tables and the backup's blobs."""
+        return connection_string(self.port, self.blob_port)
 
 
 @dataclass
@@ -116,7 +126,8 @@ def host_env(azurite: Azurite, **extra: str) -> dict[str, str]:
         "TODO_OWNER_HEADER_REQUIRED": "false",
         "LOCAL_HOST_REQUIRE_KEYS": "false",
         # The host's own switch: no housekeeping on a schedule while other tests use the storage
-        # (tests/operations runs it on purpose).
+        # (tests/operations runs it on purpose); nor the backup (run through the admin API).
         "AzureWebJobs.housekeeping.Disabled": "true",
+        "AzureWebJobs.backup.Disabled": "true",
         **extra,
     }

@@ -29,15 +29,16 @@ ln -sfn ../node_modules mutants/node_modules
 
 # Every mutant's test run is a new pytest session: share one Azurite between them (tests isolate
 # themselves by owner or by table) instead of starting one per mutant.
-port=$(.venv/bin/python -c 'from tests.support import free_port; print(free_port())')
-node_modules/.bin/azurite-table --inMemoryPersistence --tableHost 127.0.0.1 --tablePort "$port" \
+read -r port blob_port queue_port < <(.venv/bin/python -c 'from tests.support import free_port as f; print(f(), f(), f())')
+node_modules/.bin/azurite --inMemoryPersistence --tableHost 127.0.0.1 --tablePort "$port" \
+  --blobHost 127.0.0.1 --blobPort "$blob_port" --queueHost 127.0.0.1 --queuePort "$queue_port" \
   --skipApiVersionCheck --loose --disableTelemetry --silent > /dev/null 2>&1 &
 azurite=$!
 trap 'kill "$azurite" 2>/dev/null || true' EXIT
-.venv/bin/python -c "from tests.support import wait_for_port; wait_for_port($port)"
+.venv/bin/python -c "from tests.support import wait_for_port; wait_for_port($port); wait_for_port($blob_port)"
 
 set +e
-TEST_AZURITE_PORT=$port .venv/bin/mutmut run --max-children "${MUTATION_CHILDREN:-2}" > mutants/run.log 2>&1
+TEST_AZURITE_PORT=$port TEST_AZURITE_BLOB_PORT=$blob_port .venv/bin/mutmut run --max-children "${MUTATION_CHILDREN:-2}" > mutants/run.log 2>&1
 status=$?
 set -e
 tail -n 3 mutants/run.log | tr '\r' '\n' | tail -n 3

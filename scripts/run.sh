@@ -6,7 +6,8 @@
 # A port already in use stops it at once, before installing anything, with one line naming the
 # port and the variable that moves it. The host starts only once the Azurite started here (its
 # pid, not whatever else may answer on that port) accepts connections, so the first request
-# after the host's "listening" line is served, not answered 503. PORT and AZURITE_TABLE_PORT
+# after the host's "listening" line is served, not answered 503. Azurite serves tables (the
+# app's data) and blobs (the backup's container). PORT, AZURITE_TABLE_PORT and AZURITE_BLOB_PORT
 # choose other ports and AZURITE_LOCATION another data folder (the tests run it that way beside
 # a running copy).
 set -euo pipefail
@@ -14,6 +15,7 @@ cd "$(dirname "$0")/.."
 
 port=${PORT:-7071}
 table_port=${AZURITE_TABLE_PORT:-10002}
+blob_port=${AZURITE_BLOB_PORT:-10000}
 location=${AZURITE_LOCATION:-.azurite}
 
 # Something accepts connections on 127.0.0.1:<port> (bash's /dev/tcp).
@@ -24,9 +26,12 @@ taken() {  # port, what uses it here, the variable that moves it
 }
 accepting "$port" && taken "$port" "the API" PORT
 accepting "$table_port" && taken "$table_port" "Azurite's table service" AZURITE_TABLE_PORT
+accepting "$blob_port" && taken "$blob_port" "Azurite's blob service" AZURITE_BLOB_PORT
+queue_port=0  # the queue service nothing uses: a port the system picks
 if command -v func >/dev/null 2>&1; then
+  queue_port=10001
   for fixed in 10000 10001; do  # func start's own storage (UseDevelopmentStorage=true): fixed ports
-    if accepting "$fixed"; then
+    if [ "$fixed" != "$blob_port" ] && accepting "$fixed"; then
       echo "Port $fixed (Azurite's blob/queue service, which func start uses) is already in use: stop what listens there" >&2
       exit 1
     fi
@@ -56,15 +61,11 @@ bash scripts/setup.sh runtime
 [ -f local.settings.json ] || cp local.settings.sample.json local.settings.json
 mkdir -p "$location"
 azurite_log="$location/azurite.log"
-if command -v func >/dev/null 2>&1; then
-  # The Functions host itself also uses AzureWebJobsStorage (UseDevelopmentStorage=true):
-  # blob and queue as well as tables, on their default ports.
-  node_modules/.bin/azurite --location "$location" --blobHost 127.0.0.1 --queueHost 127.0.0.1 \
-    --tableHost 127.0.0.1 --tablePort "$table_port" --skipApiVersionCheck --loose --disableTelemetry --silent > "$azurite_log" 2>&1 &
-else
-  node_modules/.bin/azurite-table --location "$location" --tableHost 127.0.0.1 --tablePort "$table_port" \
-    --skipApiVersionCheck --loose --disableTelemetry --silent > "$azurite_log" 2>&1 &
-fi
+# Tables and blobs (and, for func start's own AzureWebJobsStorage=UseDevelopmentStorage=true, the
+# queue service on its default port) in one process.
+node_modules/.bin/azurite --location "$location" --blobHost 127.0.0.1 --blobPort "$blob_port" \
+  --queueHost 127.0.0.1 --queuePort "$queue_port" --tableHost 127.0.0.1 --tablePort "$table_port" \
+  --skipApiVersionCheck --loose --disableTelemetry --silent > "$azurite_log" 2>&1 &
 azurite_pid=$!
 # On the way out, stop Azurite and wait until it has gone, so its port is free the moment make
 # run returns (an immediate second make run would otherwise find it still taken).
@@ -77,40 +78,49 @@ stop_azurite() {
 }
 trap stop_azurite EXIT INT TERM
 
-# Ready means this Azurite (its pid) listens on the port and accepts, within 30 s. Anything
+# Ready means this Azurite (its pid) listens on each port and accepts, within 30 s. Anything
 # else answering there (another process took the port after the check above) stops the run.
-for _ in $(seq 300); do
-  if ! kill -0 "$azurite_pid" 2>/dev/null; then
-    # Taken after the check above, or bound by a process that does not accept (yet).
-    if accepting "$table_port" || grep -q EADDRINUSE "$azurite_log"; then
-      taken "$table_port" "Azurite's table service" AZURITE_TABLE_PORT
+await_port() {  # port, what it is, the variable that moves it
+  for _ in $(seq 300); do
+    if ! kill -0 "$azurite_pid" 2>/dev/null; then
+      # One of its ports was taken after the check above, or bound by a process that does not
+      # accept (yet): Azurite's log names the address it could not listen on.
+      accepting "$1" && taken "$1" "$2" "$3"
+      grep -q "EADDRINUSE.*:$table_port\b" "$azurite_log" && taken "$table_port" "Azurite's table service" AZURITE_TABLE_PORT
+      grep -q "EADDRINUSE.*:$blob_port\b" "$azurite_log" && taken "$blob_port" "Azurite's blob service" AZURITE_BLOB_PORT
+      echo "Azurite exited at start: $(tail -n 1 "$azurite_log") (its output: $azurite_log)" >&2
+      exit 1
     fi
-    echo "Azurite exited at start: $(tail -n 1 "$azurite_log") (its output: $azurite_log)" >&2
-    exit 1
-  fi
-  if accepting "$table_port"; then
-    listens_on "$azurite_pid" "$table_port" && break
-    taken "$table_port" "Azurite's table service" AZURITE_TABLE_PORT
-  fi
-  sleep 0.1
-done
-if ! listens_on "$azurite_pid" "$table_port"; then
-  echo "Azurite did not start listening on port $table_port within 30 s (its output: $azurite_log)" >&2
+    if accepting "$1"; then
+      listens_on "$azurite_pid" "$1" && return 0
+      taken "$1" "$2" "$3"
+    fi
+    sleep 0.1
+  done
+  echo "Azurite did not start listening on port $1 within 30 s (its output: $azurite_log)" >&2
   exit 1
-fi
-echo "Azurite on 127.0.0.1 (tables on port $table_port, pid $azurite_pid, data in $location)"
-if [ "$table_port" != 10002 ]; then
-  # local.settings.json names port 10002; a variable already set takes precedence over it.
-  TODO_STORAGE=$(.venv/bin/python - "$table_port" <<'PY'
+}
+await_port "$table_port" "Azurite's table service" AZURITE_TABLE_PORT
+await_port "$blob_port" "Azurite's blob service" AZURITE_BLOB_PORT
+echo "Azurite on 127.0.0.1 (tables on port $table_port, blobs on port $blob_port, pid $azurite_pid, data in $location)"
+# local.settings.json names ports 10002 and 10000 (one made before the backup existed names no
+# blob endpoint: it is added); a variable already set takes precedence over it.
+TODO_STORAGE=$(.venv/bin/python - "$table_port" "$blob_port" <<'PY'
 import json
+import re
 import sys
 
+table, blob = sys.argv[1:]
 value = json.load(open("local.settings.json"))["Values"]["TODO_STORAGE"]
-print(value.replace("127.0.0.1:10002/", f"127.0.0.1:{sys.argv[1]}/"))
+value = value.replace("127.0.0.1:10002/", f"127.0.0.1:{table}/")
+if "BlobEndpoint=" in value:
+    value = re.sub(r"BlobEndpoint=http://127\.0\.0\.1:10000/", f"BlobEndpoint=http://127.0.0.1:{blob}/", value)
+elif "TableEndpoint=http://127.0.0.1" in value:
+    value = value.rstrip(";") + f";BlobEndpoint=http://127.0.0.1:{blob}/devstoreaccount1;"
+print(value)
 PY
 )
-  export TODO_STORAGE
-fi
+export TODO_STORAGE
 
 if command -v func >/dev/null 2>&1; then
   # Core Tools picks up the venv's packages when it is active.

@@ -60,7 +60,7 @@ fi
 
 npm_stamp=node_modules/.package-lock.sha
 npm_want=$(digest package.json package-lock.json 2>/dev/null)
-if [ ! -x node_modules/.bin/azurite-table ] || ! stamped "$npm_stamp" "$npm_want"; then
+if [ ! -x node_modules/.bin/azurite ] || ! stamped "$npm_stamp" "$npm_want"; then
   echo "Installing Azurite (the local Table Storage emulator) into node_modules with npm ci"
   npm ci --no-audit --no-fund --loglevel=error
   echo "$npm_want" > "$npm_stamp"

@@ -6,6 +6,7 @@ else builds one, so a test or a benchmark can give the service other repositorie
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from shared.platform.settings import get_settings, housekeeping_limits
 from shared.service.housekeeping import Budget, Housekeeping
@@ -16,6 +17,9 @@ from shared.storage.housekeeping import TableHousekeepingRepository
 from shared.storage.imports import TableImportRepository
 from shared.storage.owner_data import TableOwnerDataRepository
 from shared.storage.repositories import TableIdempotencyRepository, TableItemRepository, TableListRepository
+
+if TYPE_CHECKING:  # the backup's module loads the blob SDK: imported when a run starts, not here
+    from shared.storage.backup import BackupReport
 
 _service: TodoService | None = None
 _owner_data: OwnerDataService | None = None
@@ -65,3 +69,11 @@ def get_housekeeping() -> tuple[Housekeeping, Budget]:
     ttl = timedelta(seconds=get_settings().idempotency_ttl_seconds)
     use_case = Housekeeping(TableHousekeepingRepository(), TableListRepository(), idempotency_ttl=ttl)
     return use_case, Budget(rows=rows, seconds=seconds)
+
+
+async def run_backup() -> tuple[BackupReport, float]:
+    """One run of the table's backup with the configured table and container. Imported here, on
+    first use: the blob SDK is never part of the HTTP functions' cold start."""
+    from shared.storage.backup import backup_table
+
+    return await backup_table(get_settings())

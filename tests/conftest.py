@@ -18,7 +18,8 @@ from tests.support import ApiClient, Azurite, LocalHost, host_env
 def azurite() -> Iterator[Azurite]:
     running = os.environ.get("TEST_AZURITE_PORT")  # make mutation: one Azurite for its many pytest runs
     if running:
-        yield Azurite(port=int(running))
+        blob = os.environ.get("TEST_AZURITE_BLOB_PORT")
+        yield Azurite(port=int(running), blob_port=int(blob)) if blob else Azurite(port=int(running))
         return
     server = Azurite().start()
     yield server

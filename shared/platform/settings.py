@@ -17,6 +17,8 @@ from functools import lru_cache
 from shared.platform.token_settings import TokenPolicy, policy_fault, policy_from_environment
 
 STORAGE_SETTING = "TODO_STORAGE"
+BACKUP_CONTAINER_SETTING = "TODO_BACKUP_CONTAINER"
+DEFAULT_BACKUP_CONTAINER = "backups"
 DEFAULT_OWNER = "local-developer"
 OWNER_HEADER = "X-Todo-Owner"
 # App Service sets these read-only variables on every app it runs (Microsoft Learn, "Environment
@@ -54,8 +56,10 @@ class WebAuth:
 class Settings:
     storage_connection_string: str | None
     table_service_uri: str | None
+    blob_service_uri: str | None  # the same account's blob endpoint (identity-based, for the backup)
     managed_identity_client_id: str | None
     table_name: str
+    backup_container: str  # where the daily backup writes (TODO_BACKUP_CONTAINER)
     owner_header_required: bool
     default_owner: str
     public_base_url: str | None
@@ -131,7 +135,7 @@ def _number_or_default(name: str) -> float:
 
 def housekeeping_limits() -> tuple[int, float]:
     """Rows one housekeeping run may remove and seconds it may take (below host.json's
-    functionTimeout, so a run ends by itself and the next one continues)."""
+    functionTimeout of 10 minutes, so a run ends by itself and the next one continues)."""
     return int(_number_or_default("TODO_HOUSEKEEPING_MAX_ROWS")), _number_or_default("TODO_HOUSEKEEPING_SECONDS")
 
 
@@ -163,8 +167,10 @@ def read_settings() -> Settings:
     return Settings(
         storage_connection_string=connection_string,
         table_service_uri=service_uri or None,
+        blob_service_uri=(os.environ.get(f"{STORAGE_SETTING}__blobServiceUri") or "").strip() or None,
         managed_identity_client_id=os.environ.get(f"{STORAGE_SETTING}__clientId") or None,
         table_name=os.environ.get("TODO_TABLE_NAME") or "todo",
+        backup_container=(os.environ.get(BACKUP_CONTAINER_SETTING) or "").strip() or DEFAULT_BACKUP_CONTAINER,
         owner_header_required=_flag("TODO_OWNER_HEADER_REQUIRED", False),
         default_owner=os.environ.get("TODO_DEFAULT_OWNER") or DEFAULT_OWNER,
         public_base_url=(os.environ.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,

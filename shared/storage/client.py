@@ -186,6 +186,12 @@ def client_options(credential: Any) -> dict[str, Any]:
     return {**CLIENT_OPTIONS, "policies": policies}
 
 
+def new_table_client(settings: Settings) -> TableClient:
+    """A table client of its own, with the app's pipeline, for a command outside the host (the
+    restore); the caller closes it."""
+    return _build_table_client(settings)
+
+
 def _build_table_client(settings: Settings) -> TableClient:
     """Built directly, not through TableServiceClient.get_table_client, which ignores a `policies`
     argument (it rebuilds the SDK's default list)."""
@@ -194,14 +200,24 @@ def _build_table_client(settings: Settings) -> TableClient:
         parsed = TableServiceClient.from_connection_string(settings.storage_connection_string)
         endpoint, credential = parsed.url, parsed.credential
     elif settings.table_service_uri:
-        # Imported only on this path: azure-identity is a large import that local runs skip.
-        from azure.identity.aio import DefaultAzureCredential
-
         endpoint = settings.table_service_uri
-        credential = DefaultAzureCredential(managed_identity_client_id=settings.managed_identity_client_id)
+        credential = identity_credential(settings)
     else:
         raise StorageUnavailable("no storage connection is configured (TODO_STORAGE)")
     return TableClient(endpoint, settings.table_name, credential=credential, **client_options(credential))
+
+
+def identity_credential(settings: Settings) -> Any:
+    """The app's managed identity in Azure (TODO_STORAGE__clientId names a user-assigned one), for
+    the table and the backup's blobs alike. Imported only on this path: azure-identity is a large
+    import that local runs skip."""
+    from azure.identity.aio import DefaultAzureCredential
+
+    return DefaultAzureCredential(managed_identity_client_id=settings.managed_identity_client_id)
+
+
+async def create_table_if_missing(client: TableClient) -> None:
+    await _create_table_once(client)
 
 
 async def _create_table_once(client: TableClient) -> None:

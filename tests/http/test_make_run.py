@@ -46,11 +46,12 @@ def _accepts(port: int) -> bool:
 
 @pytest.mark.skipif(shutil.which("func") is not None, reason="Core Tools installed: make run starts func start")
 def test_first_request_after_the_listening_line_is_served(tmp_path: Path) -> None:
-    port, table_port = free_port(), free_port()
+    port, table_port, blob_port = free_port(), free_port(), free_port()
     env = {
         **os.environ,
         "PORT": str(port),
         "AZURITE_TABLE_PORT": str(table_port),
+        "AZURITE_BLOB_PORT": str(blob_port),
         "AZURITE_LOCATION": str(tmp_path / "azurite"),
         "LOG_LEVEL": "WARNING",
     }
@@ -79,6 +80,9 @@ def test_first_request_after_the_listening_line_is_served(tmp_path: Path) -> Non
                 continue
         response = ApiClient(f"http://127.0.0.1:{port}/api").get("/lists")
         assert response.status == 200, (response.status, response.body, "".join(seen))
+        # The backup reaches Azurite's blob service on its port: the connection string covers both.
+        backup = ApiClient(f"http://127.0.0.1:{port}", owner="").post("/admin/functions/backup", {"input": ""})
+        assert backup.status == 202, "".join(seen)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=20)
@@ -86,7 +90,7 @@ def test_first_request_after_the_listening_line_is_served(tmp_path: Path) -> Non
     deadline = time.monotonic() + 10
     while _accepts(table_port) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not _accepts(table_port), "Azurite kept running after make run stopped"
+    assert not _accepts(table_port) and not _accepts(blob_port), "Azurite kept running after make run stopped"
     assert not _accepts(port), "the local host kept running after make run stopped"
 
 
@@ -132,7 +136,12 @@ def test_make_run_with_the_api_port_taken_stops_at_once_with_one_line_naming_por
     with _listening() as taken:
         started = time.monotonic()
         status, lines = _make_run(
-            {"PORT": str(taken), "AZURITE_TABLE_PORT": str(free_port()), "AZURITE_LOCATION": str(tmp_path)}
+            {
+                "PORT": str(taken),
+                "AZURITE_TABLE_PORT": str(free_port()),
+                "AZURITE_BLOB_PORT": str(free_port()),
+                "AZURITE_LOCATION": str(tmp_path),
+            }
         )
     assert status != 0
     _assert_one_line_naming(lines, taken, "PORT")
@@ -143,10 +152,36 @@ def test_make_run_with_the_api_port_taken_stops_at_once_with_one_line_naming_por
 def test_make_run_with_the_table_port_taken_stops_with_one_line_naming_azurite_table_port(tmp_path: Path) -> None:
     with _listening() as taken:
         status, lines = _make_run(
-            {"PORT": str(free_port()), "AZURITE_TABLE_PORT": str(taken), "AZURITE_LOCATION": str(tmp_path)}
+            {
+                "PORT": str(free_port()),
+                "AZURITE_TABLE_PORT": str(taken),
+                "AZURITE_BLOB_PORT": str(free_port()),
+                "AZURITE_LOCATION": str(tmp_path),
+            }
         )
     assert status != 0
     _assert_one_line_naming(lines, taken, "AZURITE_TABLE_PORT")
+
+
+def test_make_run_with_the_blob_port_taken_stops_with_one_line_naming_azurite_blob_port(tmp_path: Path) -> None:
+    with _listening() as taken:
+        status, lines = _make_run(
+            {"PORT": str(free_port()), "AZURITE_TABLE_PORT": str(free_port()), "AZURITE_BLOB_PORT": str(taken),
+             "AZURITE_LOCATION": str(tmp_path)}
+        )  # fmt: skip
+    assert status != 0
+    _assert_one_line_naming(lines, taken, "AZURITE_BLOB_PORT")
+
+
+@pytest.mark.skipif(shutil.which("func") is not None, reason="Core Tools installed: make run starts func start")
+def test_make_run_with_the_blob_port_taken_after_its_check_reports_no_azurite(tmp_path: Path) -> None:
+    with _listening(accept=False) as taken:
+        status, lines = _make_run(
+            {"PORT": str(free_port()), "AZURITE_TABLE_PORT": str(free_port()), "AZURITE_BLOB_PORT": str(taken),
+             "AZURITE_LOCATION": str(tmp_path)}
+        )  # fmt: skip
+    assert status != 0
+    _assert_one_line_naming(lines, taken, "AZURITE_BLOB_PORT")
 
 
 @pytest.mark.skipif(shutil.which("func") is not None, reason="Core Tools installed: make run starts func start")
@@ -154,7 +189,12 @@ def test_make_run_with_the_table_port_taken_after_its_check_reports_no_azurite(t
     # Bound, not listening: the connection check finds it free, the Azurite started then cannot bind.
     with _listening(accept=False) as taken:
         status, lines = _make_run(
-            {"PORT": str(free_port()), "AZURITE_TABLE_PORT": str(taken), "AZURITE_LOCATION": str(tmp_path)}
+            {
+                "PORT": str(free_port()),
+                "AZURITE_TABLE_PORT": str(taken),
+                "AZURITE_BLOB_PORT": str(free_port()),
+                "AZURITE_LOCATION": str(tmp_path),
+            }
         )
     assert status != 0
     _assert_one_line_naming(lines, taken, "AZURITE_TABLE_PORT")
@@ -195,9 +235,9 @@ def _project(tmp_path: Path, azurite: str | None = None) -> Path:
     gate_files = (ROOT / "openapi/package.json", ROOT / "openapi/package-lock.json")
     gate_lock = hashlib.sha256(b"".join(path.read_bytes() for path in gate_files))
     (gate / ".package-lock.sha").write_text(gate_lock.hexdigest() + "\n")
-    server = modules / ".bin" / "azurite-table"
+    server = modules / ".bin" / "azurite"
     if azurite is None:
-        server.symlink_to(ROOT / "node_modules" / ".bin" / "azurite-table")
+        server.symlink_to(ROOT / "node_modules" / ".bin" / "azurite")
     else:
         server.write_text(azurite)
         server.chmod(0o755)
@@ -218,7 +258,12 @@ def test_make_run_installs_only_the_runtime_requirements_and_a_later_make_test_s
     tmp_path: Path,
 ) -> None:
     project = _project(tmp_path)
-    env = {"PORT": str(free_port()), "AZURITE_TABLE_PORT": str(free_port()), "AZURITE_LOCATION": str(tmp_path / "a")}
+    env = {
+        "PORT": str(free_port()),
+        "AZURITE_TABLE_PORT": str(free_port()),
+        "AZURITE_BLOB_PORT": str(free_port()),
+        "AZURITE_LOCATION": str(tmp_path / "a"),
+    }
     status, lines = _make_run(env, cwd=project)
     assert status == 0, lines  # the recording python "serves" and returns at once
     assert _installs(project) == ["-m pip install --disable-pip-version-check -r requirements.txt"]
@@ -245,7 +290,12 @@ def test_make_run_installs_only_the_runtime_requirements_and_a_later_make_test_s
 def test_make_run_never_reports_an_azurite_whose_port_another_process_answers(tmp_path: Path) -> None:
     project = _project(tmp_path, azurite=AZURITE_WHOSE_CHILD_ANSWERS)
     table_port = free_port()
-    env = {"PORT": str(free_port()), "AZURITE_TABLE_PORT": str(table_port), "AZURITE_LOCATION": str(tmp_path / "a")}
+    env = {
+        "PORT": str(free_port()),
+        "AZURITE_TABLE_PORT": str(table_port),
+        "AZURITE_BLOB_PORT": str(free_port()),
+        "AZURITE_LOCATION": str(tmp_path / "a"),
+    }
     status, lines = _make_run(env, cwd=project)
     assert status != 0
     lines = [line for line in lines if not line.startswith("Installing")]

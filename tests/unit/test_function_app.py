@@ -47,6 +47,18 @@ def test_function_app_imports_with_an_empty_environment() -> None:
     assert int(result.stdout.strip()) >= len(API_OPERATIONS)
 
 
+def test_importing_the_app_loads_neither_the_blob_sdk_nor_the_backup_code() -> None:
+    """The backup's blob SDK is paid by the backup run alone, never by an HTTP function's cold start."""
+    script = (
+        "import sys, function_app; print(sorted(m for m in sys.modules if m.startswith('azure.storage')"
+        " or m in ('shared.storage.backup', 'shared.storage.blobs', 'shared.storage.restore')))"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env={"PATH": "/usr/bin:/bin"},
+                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
 def test_every_function_takes_only_req_typed_for_the_worker() -> None:
     functions = collect_functions(_app(), "api")
     assert functions

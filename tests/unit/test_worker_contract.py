@@ -60,13 +60,21 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...], str]] = {
     "get_asset": ("assets/{name}", ("GET", "HEAD"), ANONYMOUS),
     "assets_name_other_methods": ("assets/{name}", OTHERS_ON_PAGES, ANONYMOUS),
 }
-# name -> its one binding: the timer functions, scheduled by the host (default: every 15 minutes).
+# name -> its one binding: the timer functions, scheduled by the host (defaults without their settings).
 EXPECTED_TIMERS: dict[str, dict[str, object]] = {
     "housekeeping": {
         "type": "timerTrigger",
         "direction": "IN",
         "name": "timer",
         "schedule": "0 */15 * * * *",
+        "runOnStartup": False,
+        "useMonitor": True,
+    },
+    "backup": {  # daily at 02:30 UTC
+        "type": "timerTrigger",
+        "direction": "IN",
+        "name": "timer",
+        "schedule": "0 30 2 * * *",
         "runOnStartup": False,
         "useMonitor": True,
     },
@@ -104,6 +112,19 @@ def test_the_timer_schedule_names_its_app_setting_only_when_that_setting_is_set(
     assert housekeeping.schedule_expression() == "0 */15 * * * *"
     monkeypatch.delenv("TODO_HOUSEKEEPING_SCHEDULE")
     assert housekeeping.schedule_expression() == "0 */15 * * * *"
+
+
+def test_the_backup_schedule_names_its_app_setting_only_when_set_and_is_daily_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import functions.backup as backup
+
+    monkeypatch.setenv("TODO_BACKUP_SCHEDULE", "0 0 3 * * *")
+    assert backup.schedule_expression() == "%TODO_BACKUP_SCHEDULE%"
+    monkeypatch.setenv("TODO_BACKUP_SCHEDULE", "  ")
+    assert backup.schedule_expression() == "0 30 2 * * *"
+    monkeypatch.delenv("TODO_BACKUP_SCHEDULE")
+    assert backup.schedule_expression() == "0 30 2 * * *"
 
 
 def test_every_http_function_has_one_http_trigger_named_req_and_an_http_return() -> None:
