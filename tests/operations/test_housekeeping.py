@@ -14,12 +14,15 @@ from azure.data.tables import TableClient
 
 import function_app
 from devhost.registration import index_app
+from shared.domain.errors import StorageUnavailable
 from shared.domain.ids import new_id
 from shared.domain.models import TodoItem, TodoList
 from shared.domain.ports import IdempotencyRecord, utc_now
 from shared.service.housekeeping import Budget, Housekeeping
+from shared.service.owner_data import OwnerDataService
 from shared.storage.client import get_table
 from shared.storage.housekeeping import TableHousekeepingRepository
+from shared.storage.owner_data import TableOwnerDataRepository
 from shared.storage.repositories import TableIdempotencyRepository, TableItemRepository, TableListRepository
 from tests.support import Azurite
 
@@ -207,3 +210,27 @@ async def test_the_timer_function_logs_what_it_removed_as_one_structured_line(
         4,
         1,
     )
+
+
+class _EraseStopsAfterLists(TableOwnerDataRepository):
+    async def remove_records(self, owner: str) -> int:
+        raise StorageUnavailable("storage did not answer in time")
+
+
+async def test_an_erase_interrupted_after_the_lists_is_finished_by_housekeeping(
+    table_name: str, azurite: Azurite, owner: str
+) -> None:
+    """DELETE /me removes the list rows first; if it stops there, the timer removes what is left:
+    the items as orphans, the idempotency records once they expire (docs/data.md)."""
+    erased = [await new_list(owner, record_age=TTL + timedelta(minutes=5)) for _ in range(2)]
+    for todo_list in erased:
+        await add_items(owner, todo_list.id, 3)
+    with pytest.raises(StorageUnavailable):
+        await OwnerDataService(_EraseStopsAfterLists()).erase(owner)
+    left = table_rows(azurite, table_name)
+    assert keys(left, owner, "L|") == set() and len(keys(left, owner, "I|")) == 6 and len(keys(left, owner, "K|")) == 2
+
+    report = await housekeeping().run(Budget())
+
+    assert (report.expired_records_removed, report.orphan_items_removed, report.lists_finished) == (2, 6, 2)
+    assert [row for row in table_rows(azurite, table_name) if row["PartitionKey"] == owner] == []
