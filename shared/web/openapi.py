@@ -278,7 +278,7 @@ def build_document(app: func.FunctionRegister, server_url: str = "/api") -> dict
         "openapi": "3.1.0",
         "info": {
             "title": "Todo API",
-            "version": "1.0.0",
+            "version": "1.1.0",
             "description": (
                 "Lists and items. HEAD is answered wherever GET is; a method a path does not serve gets 405 with "
                 "Allow. Errors are RFC 9457 problem documents. Behind API Management callers authenticate with "

@@ -72,7 +72,7 @@ def test_served_bytes_are_the_compact_document_of_the_described_app(monkeypatch:
     describe(function_app.app)
     served = document_bytes()
     assert served == json.dumps(_built(), separators=(",", ":")).encode()
-    assert served.startswith(b'{"openapi":"3.1.0","info":{"title":"Todo API","version":"1.0.0",')
+    assert served.startswith(b'{"openapi":"3.1.0","info":{"title":"Todo API","version":"1.1.0",')
     document_bytes.cache_clear()
 
 
