@@ -143,17 +143,18 @@ async def test_every_edm_type_comes_back_from_a_restore_exactly(azurite: Azurite
 
 
 async def test_a_backup_blob_is_created_once_and_never_overwritten(table_name: str) -> None:
+    name = f"once-{uuid.uuid4().hex}.ndjson.gz"  # unique: an Azurite may outlive one pytest session (make mutation)
     async with container_client(get_settings()) as container:
         await ensure_container(container)
         for attempt in range(2):
-            stream = BlockStream(container.get_blob_client("fixed-name.ndjson.gz"))
+            stream = BlockStream(container.get_blob_client(name))
             await stream.write(b"line\n")
             if attempt == 0:
                 await stream.commit()
             else:
                 with pytest.raises(ResourceExistsError):
                     await stream.commit()
-        downloader = await container.download_blob("fixed-name.ndjson.gz")
+        downloader = await container.download_blob(name)
         assert downloader.size == stream.size
 
 
