@@ -143,3 +143,33 @@ def test_items_of_lists_not_in_the_import_are_the_lists_to_find() -> None:
     other = "0190a1b2c3d4" + "f" * 20
     batch = parse_lines(body(a_list(), an_item(), an_item(id="0190a1b2c3d6" + "b" * 20, listId=other)))
     assert batch.outside_lists() == [other]
+
+
+def test_every_field_a_line_carries_reaches_the_resource() -> None:
+    batch = parse_lines(
+        body(a_list(description="the flat"), an_item(description="oat", dueDate="2030-05-06T07:08:09Z"))
+    )
+    assert batch.lists[0].value.description == "the flat"
+    item = batch.items[0].value
+    assert (item.description, item.due_date) == ("oat", datetime(2030, 5, 6, 7, 8, 9, tzinfo=UTC))
+
+
+def test_one_bad_line_is_named_in_the_singular_and_an_invalid_id_says_why() -> None:
+    with pytest.raises(InvalidLines) as caught:
+        parse_lines(body(a_list(), a_list(id="not-an-id")))
+    assert caught.value.detail == "line 2 cannot be imported; nothing was written"
+    (error,) = caught.value.extensions["errors"]
+    assert error["field"] == "/id" and "32 lowercase hexadecimal characters" in error["message"]
+
+
+def test_exactly_twenty_bad_lines_are_all_listed_without_an_ellipsis() -> None:
+    with pytest.raises(InvalidLines) as caught:
+        parse_lines(b"\n".join([b"x"] * 20))
+    assert caught.value.detail == f"lines {', '.join(str(n) for n in range(1, 21))} cannot be imported; " + (
+        "nothing was written"
+    )
+
+
+def test_a_line_of_only_spaces_tabs_and_cr_is_blank_but_other_whitespace_is_not() -> None:
+    assert parse_lines(b" \t\r\n" + json.dumps(a_list()).encode()).lists[0].line == 2
+    assert errors_of(b"\x0b\n" + json.dumps(a_list()).encode())[0][0] == 1  # a vertical tab is no JSON whitespace

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from collections.abc import Iterator
 
 import azure.functions as func
@@ -90,12 +91,21 @@ async def test_the_gateways_token_is_admitted_without_any_principal_header(issue
     assert issuer.requests == 1  # the keys were fetched once for the process, not per request
 
 
-async def test_an_unreachable_key_endpoint_is_a_503_with_retry_after(issuer: Issuer) -> None:
+async def test_an_unreachable_key_endpoint_is_a_503_with_retry_after(
+    issuer: Issuer, caplog: pytest.LogCaptureFixture
+) -> None:
     issuer.down = True
-    response = await guarded(_request({"Authorization": f"Bearer {issuer.token()}"}))
+    with caplog.at_level(logging.ERROR, logger="todo.api"):
+        response = await guarded(_request({"Authorization": f"Bearer {issuer.token()}"}))
     assert response.status_code == 503
     assert response.headers["Retry-After"].isdigit()
-    assert json.loads(response.get_body())["type"] == "urn:problem-type:todo-api:token-keys-unavailable"
+    document = json.loads(response.get_body())
+    assert document["type"] == "urn:problem-type:todo-api:token-keys-unavailable"
+    assert document["detail"] == "the caller's token cannot be checked right now; try again later"
+    # Operators see why, once, as one JSON line (the caller's answer says nothing about the keys).
+    logged = [json.loads(r.getMessage()) for r in caplog.records if "token-keys-unavailable" in r.getMessage()]
+    assert len(logged) == 1 and logged[0]["event"] == "token-keys-unavailable"
+    assert logged[0]["reason"].startswith("the tenant's signing keys could not be fetched (")
 
 
 async def test_public_documents_need_no_token(issuer: Issuer) -> None:
