@@ -436,6 +436,32 @@ def test_process_service_is_built_once_with_the_configured_idempotency_ttl(monke
         reset_settings_cache()
 
 
+def test_the_data_use_cases_are_built_once_per_process_on_the_table_repositories(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from shared.platform.settings import reset_settings_cache
+    from shared.service.imports import ImportService
+    from shared.service.owner_data import OwnerDataService
+    from shared.storage.imports import TableImportRepository
+    from shared.storage.owner_data import TableOwnerDataRepository
+    from shared.storage.repositories import TableIdempotencyRepository
+
+    monkeypatch.setattr(wiring, "_owner_data", None)
+    monkeypatch.setattr(wiring, "_imports", None)
+    monkeypatch.setenv("TODO_IDEMPOTENCY_TTL_SECONDS", "90")
+    reset_settings_cache()
+    try:
+        owner_data, imports = wiring.get_owner_data(), wiring.get_import_service()
+        assert isinstance(owner_data, OwnerDataService)
+        assert isinstance(owner_data.repository, TableOwnerDataRepository)
+        assert isinstance(imports, ImportService) and imports.idempotency_ttl == timedelta(seconds=90)
+        assert isinstance(imports.imports, TableImportRepository)
+        assert isinstance(imports.records, TableIdempotencyRepository)
+        assert wiring.get_owner_data() is owner_data and wiring.get_import_service() is imports
+    finally:
+        reset_settings_cache()
+
+
 # List deletion and preconditions --------------------------------------------------------------
 
 
