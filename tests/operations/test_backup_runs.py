@@ -78,8 +78,19 @@ async def test_a_run_logs_one_json_line_with_what_it_wrote(
     assert sorted(blobs(azurite, container)) == sorted([line["blob"], line["manifest"]])
     with ContainerClient.from_connection_string(azurite.connection_string, container) as client:
         manifest = json.loads(client.download_blob(line["manifest"]).readall())
+        data_type = client.get_blob_client(line["blob"]).get_blob_properties().content_settings.content_type
     assert manifest["partitions"] == {"owner-0": 3, "owner-1": 3}
     assert (manifest["bytes"], manifest["sha256"]) == (line["bytes"], line["sha256"])
+    # The manifest says, in its own names, what the restore and an operator need to read the blob.
+    assert sorted(manifest) == ["blob", "blocks", "bytes", "compression", "finishedAt", "format", "lineFormat",
+                                "partitions", "rows", "sha256", "startedAt", "table"]  # fmt: skip
+    assert (manifest["format"], manifest["table"]) == ("todo-table-backup/1", table_name)
+    assert manifest["blob"] == line["blob"]
+    assert (manifest["rows"], manifest["blocks"], manifest["compression"]) == (6, 1, "gzip")
+    assert manifest["lineFormat"] == "Table service JSON, every non-string property annotated with @odata.type"
+    started, finished = (datetime.fromisoformat(manifest[key]) for key in ("startedAt", "finishedAt"))
+    assert started.tzinfo is not None and started <= finished
+    assert data_type == "application/gzip"
 
 
 async def test_an_enabled_backup_timer_runs_on_the_schedule_its_app_setting_names(
