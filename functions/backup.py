@@ -12,11 +12,10 @@ https://learn.microsoft.com/azure/azure-functions/functions-bindings-timer
 
 import json
 import logging
-import os
 
 import azure.functions as func
 
-from shared.platform.settings import get_settings
+from shared.platform.settings import get_settings, timer_schedule
 from shared.platform.telemetry import configure as configure_telemetry
 from shared.wiring import run_backup
 
@@ -27,7 +26,7 @@ DEFAULT_SCHEDULE = "0 30 2 * * *"
 
 
 def schedule_expression() -> str:
-    return f"%{SCHEDULE_SETTING}%" if (os.environ.get(SCHEDULE_SETTING) or "").strip() else DEFAULT_SCHEDULE
+    return timer_schedule(SCHEDULE_SETTING, DEFAULT_SCHEDULE)
 
 
 @bp.function_name("backup")

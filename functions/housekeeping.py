@@ -10,12 +10,11 @@ https://learn.microsoft.com/azure/azure-functions/functions-bindings-timer
 
 import json
 import logging
-import os
 import time
 
 import azure.functions as func
 
-from shared.platform.settings import get_settings
+from shared.platform.settings import get_settings, timer_schedule
 from shared.platform.telemetry import configure as configure_telemetry
 from shared.wiring import get_housekeeping
 
@@ -26,7 +25,7 @@ DEFAULT_SCHEDULE = "0 */15 * * * *"
 
 
 def schedule_expression() -> str:
-    return f"%{SCHEDULE_SETTING}%" if (os.environ.get(SCHEDULE_SETTING) or "").strip() else DEFAULT_SCHEDULE
+    return timer_schedule(SCHEDULE_SETTING, DEFAULT_SCHEDULE)
 
 
 @bp.function_name("housekeeping")

@@ -198,3 +198,11 @@ def _checked_configuration() -> str | None:
 def reset_settings_cache() -> None:
     """Tests change the environment between cases; production never calls this."""
     get_settings.cache_clear()
+
+
+def timer_schedule(setting: str, default: str) -> str:
+    """A timer's schedule binding: `%SETTING%` (the host reads the app setting) only while that
+    setting has a value, else the default expression. The host refuses a `%NAME%` that names no
+    setting, and the worker indexes the app with the app settings in its environment.
+    https://learn.microsoft.com/azure/azure-functions/functions-bindings-timer"""
+    return f"%{setting}%" if (os.environ.get(setting) or "").strip() else default
